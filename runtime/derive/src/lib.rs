@@ -1,0 +1,35 @@
+//! `#[derive(LabelSet)]` and `#[derive(LabelValue)]` for tallyho.
+//!
+//! Both derives check at compile time what the analyzer checks at build time, so a label set
+//! that compiles is one the runtime can store densely: every field type is finite or has an
+//! explicit `max_values` bound, every key is valid and unreserved.
+
+mod attrs;
+mod label_set;
+mod label_value;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Makes a struct with named fields usable as the labels of a metric group.
+///
+/// Field types: `bool`, enums deriving `LabelValue`, `Option` of those, and open types
+/// (`String`, `&'static str`, integers) with `#[label(max_values = N)]`. Field names are the
+/// label keys; `#[label(rename = "key")]` overrides one.
+#[proc_macro_derive(LabelSet, attributes(label))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_set::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Makes a fieldless enum a closed set of label values, exported in snake_case
+/// (`#[label(rename = "value")]` overrides one).
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_value::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -1,0 +1,126 @@
+//! Gauges: values that go up and down.
+
+use std::borrow::Borrow;
+use std::marker::PhantomData;
+
+use crate::family::{family_builders, Family};
+use crate::labels::LabelSet;
+use crate::metadata::Kind;
+use crate::value::Value;
+
+/// A current value, such as connections open or queue depth. Declare it as a `static`.
+///
+/// ```
+/// static QUEUE_DEPTH: tallyho::Gauge = tallyho::Gauge::new("queue_depth");
+/// QUEUE_DEPTH.add(3);
+/// QUEUE_DEPTH.sub(1);
+/// ```
+pub struct Gauge<V: Value = i64> {
+    family: Family<(), V>,
+}
+
+/// A gauge per label combination: `POOL.with(PoolLabels { .. }).set(12)`.
+pub struct GaugeGroup<L: LabelSet, V: Value = i64> {
+    family: Family<L, V>,
+}
+
+/// One series of a [`GaugeGroup`], cheap to keep and reuse.
+pub struct GaugeRef<V: Value> {
+    cell: &'static V::Cell,
+    _value: PhantomData<V>,
+}
+
+impl<V: Value> Gauge<V> {
+    /// A gauge named `name`. An invalid name fails to compile.
+    pub const fn new(name: &'static str) -> Self {
+        Gauge {
+            family: Family::new(name, Kind::Gauge),
+        }
+    }
+
+    family_builders!();
+
+    /// Replaces the value.
+    #[inline]
+    pub fn set(&'static self, v: V) {
+        self.series().set(v);
+    }
+
+    /// Adds `v`.
+    #[inline]
+    pub fn add(&'static self, v: V) {
+        self.series().add(v);
+    }
+
+    /// Subtracts `v` (an unsigned gauge stops at zero).
+    #[inline]
+    pub fn sub(&'static self, v: V) {
+        self.series().sub(v);
+    }
+
+    /// The current value.
+    pub fn get(&'static self) -> V {
+        self.series().get()
+    }
+
+    #[inline(always)]
+    fn series(&'static self) -> GaugeRef<V> {
+        GaugeRef {
+            cell: self.family.cell(()),
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<L: LabelSet, V: Value> GaugeGroup<L, V> {
+    /// A gauge group named `name`, one series per value of `L`.
+    pub const fn new(name: &'static str) -> Self {
+        GaugeGroup {
+            family: Family::new(name, Kind::Gauge),
+        }
+    }
+
+    family_builders!();
+
+    /// The series for `labels`: an array index, no hashing, locking or allocation.
+    #[inline]
+    pub fn with(&'static self, labels: impl Borrow<L>) -> GaugeRef<V> {
+        GaugeRef {
+            cell: self.family.cell(labels),
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<V: Value> GaugeRef<V> {
+    /// Replaces the value.
+    #[inline]
+    pub fn set(&self, v: V) {
+        V::store(self.cell, v);
+    }
+
+    /// Adds `v`.
+    #[inline]
+    pub fn add(&self, v: V) {
+        V::add(self.cell, v);
+    }
+
+    /// Subtracts `v` (an unsigned gauge stops at zero).
+    #[inline]
+    pub fn sub(&self, v: V) {
+        V::sub(self.cell, v);
+    }
+
+    /// The current value.
+    pub fn get(&self) -> V {
+        V::load(self.cell)
+    }
+}
+
+impl<V: Value> Clone for GaugeRef<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V: Value> Copy for GaugeRef<V> {}

@@ -1,0 +1,221 @@
+//! Histograms: distributions of observed values in cumulative buckets.
+
+use std::borrow::Borrow;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
+
+use crate::counter::record_dropped;
+use crate::exposition::FamilyEncoder;
+use crate::labels::LabelSet;
+use crate::metadata::{Kind, Meta, Unit};
+use crate::registry::{Collect, Registration};
+use crate::series::SeriesLabels;
+use crate::value::add_f64;
+
+/// Prometheus' default bounds, tuned for request latencies in seconds.
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Checks at compile time that bucket bounds are finite and strictly increasing.
+pub(crate) const fn checked_buckets(bounds: &'static [f64]) -> &'static [f64] {
+    let mut i = 0;
+    while i < bounds.len() {
+        assert!(
+            bounds[i].is_finite(),
+            "histogram bucket bounds must be finite"
+        );
+        assert!(
+            i == 0 || bounds[i - 1] < bounds[i],
+            "histogram bucket bounds must increase"
+        );
+        i += 1;
+    }
+    bounds
+}
+
+/// A distribution, such as request durations. Declare it as a `static`.
+///
+/// ```
+/// use tallyho::{Histogram, Unit};
+/// static RENDER_TIME: Histogram = Histogram::new("render_duration_seconds")
+///     .unit(Unit::Seconds)
+///     .buckets(&[0.001, 0.01, 0.1, 1.0]);
+/// RENDER_TIME.observe(0.004);
+/// ```
+pub struct Histogram {
+    group: HistogramGroup<()>,
+}
+
+/// A histogram per label combination: `LATENCY.with(RouteLabels { .. }).observe(secs)`.
+pub struct HistogramGroup<L: LabelSet> {
+    meta: Meta,
+    bounds: &'static [f64],
+    /// Per series: one count per bucket (not cumulative), the `+Inf` count, then the sum as
+    /// `f64` bits. Allocated on the first observation.
+    cells: OnceLock<Box<[AtomicU64]>>,
+    labels: SeriesLabels,
+    registration: Registration,
+    _labels: PhantomData<fn(L)>,
+}
+
+/// One series of a [`HistogramGroup`], cheap to keep and reuse.
+#[derive(Clone, Copy)]
+pub struct HistogramRef {
+    bounds: &'static [f64],
+    cells: &'static [AtomicU64],
+}
+
+impl Histogram {
+    /// A histogram named `name` with [`DEFAULT_BUCKETS`]. An invalid name fails to compile.
+    pub const fn new(name: &'static str) -> Self {
+        Histogram {
+            group: HistogramGroup::new(name),
+        }
+    }
+
+    /// Help text; the build step fills it in from the doc comment when omitted here.
+    pub const fn help(mut self, help: &'static str) -> Self {
+        self.group.meta.help = help;
+        self
+    }
+
+    /// The unit, which the name must end with (`_seconds`, `_bytes`).
+    pub const fn unit(mut self, unit: Unit) -> Self {
+        self.group.meta.unit = Some(unit);
+        self
+    }
+
+    /// Bucket upper bounds, finite and strictly increasing (checked at compile time).
+    pub const fn buckets(mut self, bounds: &'static [f64]) -> Self {
+        self.group.bounds = checked_buckets(bounds);
+        self
+    }
+
+    /// The metadata: name, kind, help, unit.
+    pub const fn meta(&self) -> &Meta {
+        &self.group.meta
+    }
+
+    /// Exports the histogram (with zero counts) before its first observation.
+    pub fn register(&'static self) {
+        self.group.register();
+    }
+
+    /// Records one value; NaN is dropped and counted in `tallyho_dropped_updates_total`.
+    #[inline]
+    pub fn observe(&'static self, v: f64) {
+        self.group.with(()).observe(v);
+    }
+}
+
+impl<L: LabelSet> HistogramGroup<L> {
+    /// A histogram group named `name` with [`DEFAULT_BUCKETS`], one series per value of `L`.
+    pub const fn new(name: &'static str) -> Self {
+        HistogramGroup {
+            meta: Meta::new(name, Kind::Histogram),
+            bounds: DEFAULT_BUCKETS,
+            cells: OnceLock::new(),
+            labels: SeriesLabels::new(),
+            registration: Registration::new(),
+            _labels: PhantomData,
+        }
+    }
+
+    /// Help text; the build step fills it in from the doc comment when omitted here.
+    pub const fn help(mut self, help: &'static str) -> Self {
+        self.meta.help = help;
+        self
+    }
+
+    /// The unit, which the name must end with (`_seconds`, `_bytes`).
+    pub const fn unit(mut self, unit: Unit) -> Self {
+        self.meta.unit = Some(unit);
+        self
+    }
+
+    /// Bucket upper bounds, finite and strictly increasing (checked at compile time).
+    pub const fn buckets(mut self, bounds: &'static [f64]) -> Self {
+        self.bounds = checked_buckets(bounds);
+        self
+    }
+
+    /// The metadata: name, kind, help, unit.
+    pub const fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// Exports the family (with zero counts) before its first observation.
+    pub fn register(&'static self) {
+        self.registration.ensure(self);
+    }
+
+    /// The series for `labels`.
+    #[inline]
+    pub fn with(&'static self, labels: impl Borrow<L>) -> HistogramRef {
+        self.registration.ensure(self);
+        let stride = self.stride();
+        let start = labels.borrow().index() * stride;
+        HistogramRef {
+            bounds: self.bounds,
+            cells: &self.cells()[start..start + stride],
+        }
+    }
+
+    fn stride(&self) -> usize {
+        self.bounds.len() + 2
+    }
+
+    fn cells(&self) -> &[AtomicU64] {
+        self.cells.get_or_init(|| {
+            (0..L::CARDINALITY * self.stride())
+                .map(|_| AtomicU64::new(0))
+                .collect()
+        })
+    }
+}
+
+impl<L: LabelSet> Collect for HistogramGroup<L> {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn encode(&self, out: &mut FamilyEncoder<'_>) {
+        let cells = self.cells();
+        for (index, series) in cells.chunks_exact(self.stride()).enumerate() {
+            let Some(labels) = self.labels.get(L::FIELDS, index) else {
+                continue;
+            };
+            let (buckets, sum) = series.split_at(self.bounds.len() + 1);
+            let sum = f64::from_bits(sum[0].load(Relaxed));
+            out.histogram(labels, self.bounds, |i| buckets[i].load(Relaxed), sum);
+        }
+    }
+}
+
+impl HistogramRef {
+    /// Records one value; NaN is dropped and counted in `tallyho_dropped_updates_total`.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        if v.is_nan() {
+            return record_dropped();
+        }
+        let bucket = self.bounds.partition_point(|&bound| bound < v);
+        self.cells[bucket].fetch_add(1, Relaxed);
+        add_f64(&self.cells[self.bounds.len() + 1], v);
+    }
+
+    /// Observations so far.
+    pub fn count(&self) -> u64 {
+        self.cells[..=self.bounds.len()]
+            .iter()
+            .map(|c| c.load(Relaxed))
+            .sum()
+    }
+
+    /// The sum of the observations so far.
+    pub fn sum(&self) -> f64 {
+        f64::from_bits(self.cells[self.bounds.len() + 1].load(Relaxed))
+    }
+}

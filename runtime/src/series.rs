@@ -1,0 +1,66 @@
+//! Pre-rendered label strings, one per series.
+//!
+//! Encoding a scrape is mostly copying: each series' `service="…",key="value",…` is rendered
+//! and escaped once, on its first export, and reused by every later scrape.
+
+use std::sync::OnceLock;
+
+use crate::exposition::escape::escape_label_value;
+use crate::labels::{self, Field};
+use crate::service::service_label;
+
+/// Most label sets have few fields; deeper ones spill to the heap at render time only.
+const INLINE_FIELDS: usize = 8;
+
+/// The rendered label strings of one metric family, indexed like its cells.
+pub(crate) struct SeriesLabels {
+    rendered: OnceLock<Box<[OnceLock<Box<str>>]>>,
+}
+
+impl SeriesLabels {
+    pub(crate) const fn new() -> Self {
+        SeriesLabels {
+            rendered: OnceLock::new(),
+        }
+    }
+
+    /// The label string of series `index`, or `None` while one of its bounded values is unused.
+    pub(crate) fn get(&self, fields: &'static [Field], index: usize) -> Option<&str> {
+        let rendered = self.rendered.get_or_init(|| {
+            (0..labels::cardinality(fields))
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        let cell = rendered.get(index)?;
+        if let Some(done) = cell.get() {
+            return Some(done);
+        }
+        let text = render(fields, index)?;
+        Some(cell.get_or_init(|| text))
+    }
+}
+
+fn render(fields: &'static [Field], index: usize) -> Option<Box<str>> {
+    let mut inline = [0usize; INLINE_FIELDS];
+    let mut spilled;
+    let slots: &mut [usize] = if fields.len() <= INLINE_FIELDS {
+        &mut inline[..fields.len()]
+    } else {
+        spilled = vec![0; fields.len()];
+        &mut spilled
+    };
+    labels::slots(fields, index, slots);
+    let mut out = String::from(service_label());
+    for (field, &slot) in fields.iter().zip(slots.iter()) {
+        let value = field.domain.value(slot)?;
+        if value.is_empty() {
+            continue; // An empty value is an absent label (a `None`).
+        }
+        out.push(',');
+        out.push_str(field.key);
+        out.push_str("=\"");
+        escape_label_value(value, &mut out);
+        out.push('"');
+    }
+    Some(out.into_boxed_str())
+}
