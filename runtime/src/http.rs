@@ -6,7 +6,7 @@
 //! bounded amount and never stall the scrape of another.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -22,6 +22,10 @@ pub const MAX_REQUEST_BYTES: usize = 8 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a client may take to read the response.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the accept thread waits for a shed client's request before closing on it.
+const SHED_LINGER: Duration = Duration::from_millis(100);
+/// How much unread request a closing connection drains before giving up.
+const LINGER_BYTES: usize = 64 * 1024;
 
 /// Serves `GET /metrics` on `addr` from a background thread until the handle is dropped.
 ///
@@ -93,6 +97,7 @@ fn accept_loop(listener: TcpListener, stopping: &AtomicBool) {
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
             let _ = respond(&mut stream, Response::status(503, "Service Unavailable"));
+            linger(&mut stream, SHED_LINGER);
             continue;
         }
         let guard = ActiveGuard(Arc::clone(&active));
@@ -123,7 +128,27 @@ fn handle(stream: &mut TcpStream) {
         Err(HeadError::Malformed) => Response::status(400, "Bad Request"),
         Err(HeadError::Io) => return,
     };
-    let _ = respond(stream, response);
+    if respond(stream, response).is_ok() {
+        linger(stream, REQUEST_TIMEOUT);
+    }
+}
+
+/// Closes gracefully: signals the end of the response, then reads what the client still
+/// sends (bounded in bytes and time), because closing a socket with unread input makes the
+/// kernel reset the connection and the client lose the response.
+fn linger(stream: &mut TcpStream, timeout: Duration) {
+    if stream.shutdown(Shutdown::Write).is_err() || stream.set_read_timeout(Some(timeout)).is_err()
+    {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    let mut left = LINGER_BYTES;
+    while left > 0 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
 }
 
 enum HeadError {
