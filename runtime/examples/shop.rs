@@ -97,10 +97,12 @@ fn main() {
     // With --orders N, process exactly N orders and keep serving: tests read exact values.
     match orders {
         Some(n) => (0..n).for_each(process),
-        None => (0..).for_each(|n| {
-            process(n);
-            std::thread::sleep(Duration::from_millis(100));
-        }),
+        None => {
+            for n in 0.. {
+                process(n);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
     }
     server.join();
 }

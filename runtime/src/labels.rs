@@ -23,6 +23,11 @@ pub trait LabelSet: Send + Sync + 'static {
 }
 
 /// A closed set of label values: `bool` and unit enums deriving `LabelValue`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a label value type",
+    label = "this label field's type has no known set of values",
+    note = "label fields are bool, an enum with #[derive(LabelValue)], Option of those, or String, &'static str or an integer with #[label(max_values = N)]"
+)]
 pub trait LabelValue {
     /// Every value, as exported, in index order.
     const VALUES: &'static [&'static str];

@@ -1,0 +1,8 @@
+#[derive(tallyho::LabelValue)]
+enum Region {
+    Eu,
+    #[label(rename = "eu")]
+    Europe,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(tallyho::LabelValue)]
+enum Outcome {
+    Ok,
+    Failed(String),
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    ratio: f64,
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+static ORDERS: tallyho::Counter = tallyho::Counter::new("orders-processed");
+
+fn main() {
+    ORDERS.increment();
+}

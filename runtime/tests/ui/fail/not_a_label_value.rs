@@ -1,0 +1,8 @@
+struct Region;
+
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    region: Region,
+}
+
+fn main() {}

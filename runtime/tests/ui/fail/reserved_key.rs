@@ -1,0 +1,6 @@
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    le: bool,
+}
+
+fn main() {}

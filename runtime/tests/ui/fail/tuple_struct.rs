@@ -1,0 +1,4 @@
+#[derive(tallyho::LabelSet)]
+struct Labels(bool);
+
+fn main() {}

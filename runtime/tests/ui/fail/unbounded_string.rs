@@ -1,0 +1,6 @@
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    customer: String,
+}
+
+fn main() {}
