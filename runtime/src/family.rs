@@ -3,7 +3,9 @@
 
 use std::borrow::Borrow;
 
-use crate::exposition::FamilyEncoder;
+use std::sync::OnceLock;
+
+use crate::exposition::{sample_name, FamilyEncoder};
 use crate::labels::LabelSet;
 use crate::metadata::{Kind, Meta};
 use crate::registry::{Collect, Registration};
@@ -43,6 +45,7 @@ pub(crate) struct Family<L: LabelSet, V: Value> {
     meta: Meta,
     cells: L::Cells<V::Cell>,
     labels: SeriesLabels,
+    sample_name: OnceLock<String>,
     registration: Registration,
 }
 
@@ -52,6 +55,7 @@ impl<L: LabelSet, V: Value> Family<L, V> {
             meta: Meta::new(name, kind),
             cells: ConstZero::ZERO,
             labels: SeriesLabels::new(),
+            sample_name: OnceLock::new(),
             registration: Registration::new(),
         }
     }
@@ -83,9 +87,10 @@ impl<L: LabelSet, V: Value> Collect for Family<L, V> {
     }
 
     fn encode(&self, out: &mut FamilyEncoder<'_>) {
+        let name = self.sample_name.get_or_init(|| sample_name(&self.meta));
         for (index, cell) in self.cells.as_ref().iter().enumerate() {
-            if let Some(labels) = self.labels.get(L::FIELDS, index) {
-                out.sample(labels, V::load(cell));
+            if let Some(prefix) = self.labels.get(L::FIELDS, index, Some(name)) {
+                out.sample(prefix, V::load(cell));
             }
         }
     }

@@ -184,7 +184,7 @@ impl<L: LabelSet> Collect for HistogramGroup<L> {
     fn encode(&self, out: &mut FamilyEncoder<'_>) {
         let cells = self.cells();
         for (index, series) in cells.chunks_exact(self.stride()).enumerate() {
-            let Some(labels) = self.labels.get(L::FIELDS, index) else {
+            let Some(labels) = self.labels.get(L::FIELDS, index, None) else {
                 continue;
             };
             let (buckets, sum) = series.split_at(self.bounds.len() + 1);

@@ -9,7 +9,7 @@ use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
-use crate::exposition::FamilyEncoder;
+use crate::exposition::{sample_name, FamilyEncoder};
 use crate::labels::{self, Field};
 use crate::metadata::{Kind, Meta, Unit};
 use crate::series::SeriesLabels;
@@ -166,13 +166,17 @@ impl Collect for Descriptor {
     }
 
     fn encode(&self, out: &mut FamilyEncoder<'_>) {
+        let name = match self.meta.kind {
+            Kind::Histogram => None,
+            Kind::Counter | Kind::Gauge => Some(sample_name(&self.meta)),
+        };
         for index in 0..labels::cardinality(self.fields) {
-            let Some(labels) = self.labels.get(self.fields, index) else {
+            let Some(labels) = self.labels.get(self.fields, index, name.as_deref()) else {
                 continue;
             };
-            match self.meta.kind {
-                Kind::Counter | Kind::Gauge => out.sample(labels, 0u64),
-                Kind::Histogram => out.histogram(labels, self.buckets, |_| 0, 0.0),
+            match name {
+                Some(_) => out.sample(labels, 0u64),
+                None => out.histogram(labels, self.buckets, |_| 0, 0.0),
             }
         }
     }

@@ -1,7 +1,9 @@
 //! Pre-rendered label strings, one per series.
 //!
 //! Encoding a scrape is mostly copying: each series' `service="…",key="value",…` is rendered
-//! and escaped once, on its first export, and reused by every later scrape.
+//! and escaped once, on its first export, and reused by every later scrape. Counters and
+//! gauges, whose sample lines are the same in both formats, cache the whole line prefix
+//! (`name_total{…} `) so a sample is one copy and a number.
 
 use std::sync::OnceLock;
 
@@ -25,7 +27,13 @@ impl SeriesLabels {
     }
 
     /// The label string of series `index`, or `None` while one of its bounded values is unused.
-    pub(crate) fn get(&self, fields: &'static [Field], index: usize) -> Option<&str> {
+    /// With a `sample_name` it is the whole line prefix: `sample_name{labels} `.
+    pub(crate) fn get(
+        &self,
+        fields: &'static [Field],
+        index: usize,
+        sample_name: Option<&str>,
+    ) -> Option<&str> {
         let rendered = self.rendered.get_or_init(|| {
             (0..labels::cardinality(fields))
                 .map(|_| OnceLock::new())
@@ -35,12 +43,12 @@ impl SeriesLabels {
         if let Some(done) = cell.get() {
             return Some(done);
         }
-        let text = render(fields, index)?;
+        let text = render(fields, index, sample_name)?;
         Some(cell.get_or_init(|| text))
     }
 }
 
-fn render(fields: &'static [Field], index: usize) -> Option<Box<str>> {
+fn render(fields: &'static [Field], index: usize, sample_name: Option<&str>) -> Option<Box<str>> {
     let mut inline = [0usize; INLINE_FIELDS];
     let mut spilled;
     let slots: &mut [usize] = if fields.len() <= INLINE_FIELDS {
@@ -50,7 +58,12 @@ fn render(fields: &'static [Field], index: usize) -> Option<Box<str>> {
         &mut spilled
     };
     labels::slots(fields, index, slots);
-    let mut out = String::from(service_label());
+    let mut out = String::new();
+    if let Some(name) = sample_name {
+        out.push_str(name);
+        out.push('{');
+    }
+    out.push_str(service_label());
     for (field, &slot) in fields.iter().zip(slots.iter()) {
         let value = field.domain.value(slot)?;
         if value.is_empty() {
@@ -61,6 +74,9 @@ fn render(fields: &'static [Field], index: usize) -> Option<Box<str>> {
         out.push_str("=\"");
         escape_label_value(value, &mut out);
         out.push('"');
+    }
+    if sample_name.is_some() {
+        out.push_str("} ");
     }
     Some(out.into_boxed_str())
 }

@@ -56,6 +56,18 @@ pub(crate) struct FamilyEncoder<'a> {
     sample_name: &'a str,
 }
 
+/// The name a counter's or gauge's samples carry, the same in both formats: a counter's ends
+/// in `_total` (once, even when the declared name already does).
+pub(crate) fn sample_name(meta: &Meta) -> String {
+    match meta.kind {
+        Kind::Counter => format!(
+            "{}_total",
+            meta.name.strip_suffix("_total").unwrap_or(meta.name)
+        ),
+        _ => meta.name.to_owned(),
+    }
+}
+
 fn has_unit_suffix(name: &str, unit: &str) -> bool {
     name.strip_suffix(unit)
         .is_some_and(|rest| rest.ends_with('_'))
@@ -122,14 +134,11 @@ impl<'a> FamilyEncoder<'a> {
         }
     }
 
-    /// A counter or gauge sample; `labels` is the pre-rendered label string.
-    pub(crate) fn sample<V: Value>(&mut self, labels: &str, value: V) {
-        let suffix = if self.meta.kind == Kind::Counter {
-            "_total"
-        } else {
-            ""
-        };
-        self.line(suffix, labels, None, |out| value.write(out));
+    /// A counter or gauge sample after its pre-rendered line prefix (see [`sample_name`]).
+    pub(crate) fn sample<V: Value>(&mut self, prefix: &str, value: V) {
+        self.out.push_str(prefix);
+        value.write(self.out);
+        self.out.push('\n');
     }
 
     /// A histogram's samples: cumulative buckets, `+Inf`, sum and count.
