@@ -122,7 +122,9 @@ mod unlabelled_increment {
 
     #[divan::bench]
     fn floor_atomic_fetch_add(bencher: Bencher) {
-        bencher.bench(|| black_box(&FLOOR).fetch_add(1, Ordering::Relaxed));
+        bencher.bench(|| {
+            black_box(&FLOOR).fetch_add(1, Ordering::Relaxed);
+        });
     }
 
     #[divan::bench]
