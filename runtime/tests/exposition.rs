@@ -335,8 +335,8 @@ fn invalid_updates_are_dropped_and_counted() {
 
 #[test]
 fn unsigned_gauges_saturate_and_integer_gauges_go_negative() {
-    static CONNECTIONS: Gauge<u64> = Gauge::new("open_connections");
-    static BALANCE: Gauge = Gauge::new("balance");
+    static CONNECTIONS: Gauge<u64> = Gauge::new("open_connections").help("Open.");
+    static BALANCE: Gauge = Gauge::new("balance").help("Balance.");
     CONNECTIONS.add(2);
     CONNECTIONS.sub(5);
     BALANCE.sub(5);
