@@ -104,11 +104,6 @@ impl Domain {
             Domain::Bounded { interner, .. } => interner.get(slot),
         }
     }
-
-    /// Whether every value is known at compile time.
-    pub const fn is_finite(&self) -> bool {
-        !matches!(self, Domain::Bounded { .. })
-    }
 }
 
 /// The number of label combinations of `fields`, for the derive's `CARDINALITY`.

@@ -90,18 +90,17 @@ impl Registration {
     }
 }
 
-/// Every registered family, in registration order reversed.
-pub(crate) fn families() -> impl Iterator<Item = &'static dyn Collect> {
+/// Every registered family, most recently registered first.
+pub(crate) fn families() -> Vec<&'static dyn Collect> {
+    let mut families = Vec::new();
     let mut link = HEAD.load(Ordering::Acquire);
-    std::iter::from_fn(move || {
-        // SAFETY: links are statics, published with Release after `metric` was written.
-        let current = unsafe { link.as_ref() }?;
-        link = current.next.load(Ordering::Acquire);
+    // SAFETY: links are statics, published with Release after `metric` was written.
+    while let Some(current) = unsafe { link.as_ref() } {
         // SAFETY: as above.
-        unsafe { *current.metric.get() }
-    })
-    .collect::<Vec<_>>()
-    .into_iter()
+        families.extend(unsafe { *current.metric.get() });
+        link = current.next.load(Ordering::Acquire);
+    }
+    families
 }
 
 /// A metric declared somewhere in the program, described ahead of its first use.

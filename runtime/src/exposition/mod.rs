@@ -7,7 +7,7 @@ pub(crate) mod number;
 pub use format::Format;
 
 use crate::metadata::{Kind, Meta};
-use crate::registry::{self, Collect};
+use crate::registry;
 use crate::value::Value;
 
 /// Encodes every registered metric in `format`.
@@ -20,7 +20,7 @@ pub fn encode(format: Format) -> String {
 /// Appends every registered metric in `format` to `out`, for serving from any HTTP stack
 /// (set the response's `Content-Type` to [`Format::content_type`]).
 pub fn encode_into(format: Format, out: &mut String) {
-    let mut families: Vec<&'static dyn Collect> = registry::families().collect();
+    let mut families = registry::families();
     // Sorted for stable output; live metrics before descriptors of the same name.
     families.sort_by(|a, b| {
         (a.meta().name, a.is_descriptor()).cmp(&(b.meta().name, b.is_descriptor()))
