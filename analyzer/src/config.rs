@@ -1,0 +1,295 @@
+//! `tallyho.yaml` at the workspace root: limits, per-rule severities, per-metric overrides
+//! and services. Every mistake in it is a finding pointing into the file; a missing file
+//! means the defaults.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::finding::{Finding, Severity};
+use crate::source::{FileId, Span};
+
+/// The file name looked for at the workspace root.
+pub const CONFIG_FILE: &str = "tallyho.yaml";
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Series limits.
+    pub limits: Limits,
+    /// Severity per rule code, where it differs from the default.
+    pub severities: BTreeMap<String, Severity>,
+    /// Per-metric series limits, by metric name.
+    pub overrides: BTreeMap<String, Override>,
+    /// Which binaries are services, by service name; empty means every binary.
+    pub services: BTreeMap<String, ServiceConfig>,
+    /// Where the configuration came from, for findings about it.
+    pub file: Option<FileId>,
+}
+
+/// Series limits.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Series one metric may export.
+    pub series_per_metric: u64,
+    /// Series all metrics linked into one service may export.
+    pub series_per_service: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            series_per_metric: 1000,
+            series_per_service: 10_000,
+        }
+    }
+}
+
+/// A reviewed exception to `series_per_metric`.
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// The metric's own limit.
+    pub series: u64,
+    /// Why it is allowed: required, so the exception explains itself in review.
+    pub reason: String,
+    /// The override's key in the file.
+    pub span: Span,
+}
+
+/// A service: a binary target, by the crate (package or binary) that builds it.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The package name or binary target name.
+    pub krate: String,
+    /// The service's key in the file.
+    pub span: Span,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    limits: Limits,
+    #[serde(default)]
+    rules: BTreeMap<String, Severity>,
+    #[serde(default)]
+    overrides: BTreeMap<String, OverrideFile>,
+    #[serde(default)]
+    services: BTreeMap<String, ServiceFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideFile {
+    series: u64,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    #[serde(rename = "crate")]
+    krate: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            severities: BTreeMap::new(),
+            overrides: BTreeMap::new(),
+            services: BTreeMap::new(),
+            file: None,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a configuration file's text; `file` is its id in the source map.
+    pub(crate) fn parse(text: &str, file: FileId, crates: &[&str]) -> (Config, Vec<Finding>) {
+        let mut config = Config {
+            file: Some(file),
+            ..Config::default()
+        };
+        let mut findings = Vec::new();
+        let span_at = |offset: usize, len: usize| Span {
+            file,
+            range: offset..(offset + len).min(text.len()).max(offset),
+        };
+        if text.trim().is_empty() {
+            return (config, findings);
+        }
+        let parsed: ConfigFile = match serde_yaml::from_str(text) {
+            Ok(parsed) => parsed,
+            Err(err) => {
+                let offset = err.location().map_or(0, |l| l.index());
+                let message = err.to_string();
+                let short = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
+                findings.push(
+                    Finding::new("config.invalid", span_at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
+                        .label(short)
+                        .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services; the defaults apply until it is fixed"),
+                );
+                return (config, findings);
+            }
+        };
+        let key_span = |key: &str| {
+            let offset = find_key(text, key).unwrap_or(0);
+            span_at(offset, key.len())
+        };
+        config.limits = parsed.limits;
+        for (code, severity) in parsed.rules {
+            if crate::rules::rule(&code).is_some() {
+                config.severities.insert(code, severity);
+            } else {
+                findings.push(
+                    Finding::new(
+                        "config.invalid",
+                        key_span(&code),
+                        format!("`{code}` is not a rule"),
+                    )
+                    .label("unknown rule code")
+                    .help("`cargo tallyho explain` lists the rules"),
+                );
+            }
+        }
+        for (name, entry) in parsed.overrides {
+            if entry.reason.trim().is_empty() {
+                findings.push(
+                    Finding::new(
+                        "config.invalid",
+                        key_span(&name),
+                        format!("the override for `{name}` has an empty reason"),
+                    )
+                    .label("reason: \"\"")
+                    .help("say why this metric may export more series, and when it was reviewed"),
+                );
+            }
+            let span = key_span(&name);
+            config.overrides.insert(
+                name,
+                Override {
+                    series: entry.series,
+                    reason: entry.reason,
+                    span,
+                },
+            );
+        }
+        for (name, service) in parsed.services {
+            let span = key_span(&name);
+            if !crates.contains(&service.krate.as_str()) {
+                findings.push(
+                    Finding::new("config.invalid", span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
+                        .label("unknown crate")
+                        .help(format!("use one of: {}", crates.join(", "))),
+                );
+            }
+            config.services.insert(
+                name,
+                ServiceConfig {
+                    krate: service.krate,
+                    span,
+                },
+            );
+        }
+        (config, findings)
+    }
+
+    /// The severity of `code` after configuration.
+    pub fn severity(&self, code: &str, default: Severity) -> Severity {
+        self.severities.get(code).copied().unwrap_or(default)
+    }
+}
+
+/// The offset of `key` used as a mapping key (`key:`), or anywhere as a fallback.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(key) {
+        let start = from + at;
+        let end = start + key.len();
+        let before_ok = start == 0 || !text.as_bytes()[start - 1].is_ascii_alphanumeric();
+        let after = text[end..].trim_start_matches(['"', '\'']).trim_start();
+        if before_ok && after.starts_with(':') {
+            return Some(start);
+        }
+        from = end;
+    }
+    text.find(key)
+}
+
+/// Reads `tallyho.yaml` from `root`, if present.
+pub(crate) fn read(root: &Path) -> Option<(std::path::PathBuf, Result<String, String>)> {
+    let path = root.join(CONFIG_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some((
+            path,
+            String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned()),
+        )),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => Some((path, Err(err.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Config, Vec<Finding>) {
+        Config::parse(text, FileId(0), &["shop-server"])
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let (config, findings) = parse(
+            "limits: { series_per_metric: 500 }\nrules: { name.non_base_unit: error, name.type_in_name: off }\n\
+             overrides:\n  orders_by_customer: { series: 5000, reason: \"capped\" }\nservices:\n  shop: { crate: shop-server }\n",
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(config.limits.series_per_metric, 500);
+        assert_eq!(config.limits.series_per_service, 10_000);
+        assert_eq!(
+            config.severity("name.type_in_name", Severity::Warning),
+            Severity::Off
+        );
+        assert_eq!(config.overrides["orders_by_customer"].series, 5000);
+        assert_eq!(config.services["shop"].krate, "shop-server");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_point_into_the_file() {
+        let text = "limits:\n  series_per_metrik: 5\n";
+        let (_, findings) = parse(text);
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0]
+                .message
+                .contains("unknown field `series_per_metrik`"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(
+            &text[findings[0].span.range.start..][..17],
+            "series_per_metrik"
+        );
+
+        let (_, findings) =
+            parse("rules: { name.nope: error }\noverrides: { x: { series: 1, reason: \" \" } }\n");
+        let messages: Vec<_> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`name.nope` is not a rule",
+                "the override for `x` has an empty reason"
+            ]
+        );
+
+        let (_, findings) = parse("limits: [1, 2");
+        assert_eq!(findings[0].code, "config.invalid");
+    }
+}

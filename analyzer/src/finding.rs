@@ -1,0 +1,69 @@
+//! Findings: what a rule reports, with the spans and help a reader needs to fix it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::Span;
+
+/// How much a finding matters. Per-rule severities come from the catalogue and `tallyho.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Reported, and fails `cargo tallyho check` and the build.
+    Error,
+    /// Reported only.
+    #[serde(alias = "warn")]
+    Warning,
+    /// Not reported (configuration only).
+    #[serde(alias = "allow")]
+    Off,
+}
+
+/// One problem found, pointing at the source that causes it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule's stable code (`name.duplicate`); `cargo tallyho explain` takes it.
+    pub code: &'static str,
+    /// Set from the rule's default and the configuration.
+    pub severity: Severity,
+    /// One sentence saying what is wrong.
+    pub message: String,
+    /// Where it is wrong.
+    pub span: Span,
+    /// What the primary span shows, in a few words.
+    pub label: String,
+    /// Other places that take part (the first declaration of a duplicate name, a wide field).
+    pub related: Vec<(Span, String)>,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl Finding {
+    pub(crate) fn new(code: &'static str, span: Span, message: impl Into<String>) -> Finding {
+        let severity =
+            crate::rules::rule(code).map_or(Severity::Error, |rule| rule.default_severity);
+        Finding {
+            code,
+            severity,
+            message: message.into(),
+            span,
+            label: String::new(),
+            related: Vec::new(),
+            help: String::new(),
+        }
+    }
+
+    pub(crate) fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = label.into();
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = help.into();
+        self
+    }
+
+    pub(crate) fn related(mut self, span: Span, label: impl Into<String>) -> Finding {
+        self.related.push((span, label.into()));
+        self
+    }
+}

@@ -1,0 +1,291 @@
+//! Finds every tallyho metric declaration in a Cargo workspace and checks it: names, labels,
+//! cardinality, placement. The build step and `cargo tallyho` are its two front ends.
+//!
+//! The pipeline, one module each: [`workspace`] (cargo metadata) → [`walk`](crate) (source
+//! files and a byte prefilter) → `scan` (syn, per file, in parallel) → `resolve` (label types
+//! across crates) → [`rules`] → [`Finding`]s, rendered by [`render`].
+
+mod config;
+mod finding;
+mod model;
+pub mod render;
+mod resolve;
+pub mod rules;
+mod scan;
+mod source;
+mod walk;
+pub mod workspace;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+pub use config::{Config, Limits, Override, ServiceConfig, CONFIG_FILE};
+pub use finding::{Finding, Severity};
+pub use model::{
+    Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
+};
+pub use rules::Service;
+pub use source::{FileId, SourceFile, SourceMap, Span};
+pub use workspace::{Workspace, WorkspaceError};
+
+use scan::{FileContext, FileScan};
+use walk::Prefiltered;
+
+/// Everything one analysis found.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The workspace analyzed.
+    pub workspace: Workspace,
+    /// The configuration in effect.
+    pub config: Config,
+    /// The files read, for rendering findings.
+    pub sources: SourceMap,
+    /// Every declaration, sorted by metric name.
+    pub declarations: Vec<Declaration>,
+    /// Every finding, sorted by file and position; `Off` findings removed.
+    pub findings: Vec<Finding>,
+    /// The services and the series each exports.
+    pub services: Vec<Service>,
+    /// Counts and timings.
+    pub stats: Stats,
+}
+
+/// What an analysis did and how long each phase took.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// `.rs` files found under the packages' `src/`.
+    pub files: usize,
+    /// Files that passed the prefilter and were parsed.
+    pub parsed: usize,
+    /// `cargo metadata`.
+    pub metadata: Duration,
+    /// Walking the source trees.
+    pub walk: Duration,
+    /// Reading files and the byte prefilter.
+    pub filter: Duration,
+    /// Parsing and scanning.
+    pub parse: Duration,
+    /// Resolving label types and running the rules.
+    pub rules: Duration,
+}
+
+impl Stats {
+    /// All phases together.
+    pub fn total(&self) -> Duration {
+        self.metadata + self.walk + self.filter + self.parse + self.rules
+    }
+}
+
+impl Analysis {
+    /// How many findings have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Whether any finding is an error: the check fails.
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// Analyzes the workspace containing `manifest_path` (or the current directory's).
+pub fn analyze(manifest_path: Option<&Path>) -> Result<Analysis, WorkspaceError> {
+    let started = Instant::now();
+    let workspace = Workspace::load(manifest_path)?;
+    let metadata = started.elapsed();
+    Ok(analyze_workspace(workspace, metadata))
+}
+
+/// Analyzes an already loaded workspace.
+pub fn analyze_workspace(workspace: Workspace, metadata: Duration) -> Analysis {
+    let mut stats = Stats {
+        metadata,
+        ..Stats::default()
+    };
+    let mut sources = SourceMap::default();
+    let mut findings = Vec::new();
+
+    let (config, config_findings) = load_config(&workspace, &mut sources);
+    findings.extend(config_findings);
+
+    let started = Instant::now();
+    let (files, walk_errors) = walk::source_files(&workspace.packages);
+    stats.walk = started.elapsed();
+    stats.files = files.len();
+    for error in walk_errors {
+        let file = sources.add(&workspace.root, error.path, Arc::from(""));
+        findings.push(
+            Finding::new(
+                "source.unreadable",
+                Span { file, range: 0..0 },
+                format!("cannot read this path: {}", error.message),
+            )
+            .help("fix or remove it; files behind it are not checked"),
+        );
+    }
+
+    // Names under which any package reaches tallyho: what a declaration's file must mention.
+    let mut needles: Vec<String> = workspace
+        .packages
+        .iter()
+        .flat_map(|p| p.tallyho_names.iter().cloned())
+        .collect();
+    needles.push("tallyho".to_owned());
+    needles.sort();
+    needles.dedup();
+    let finders: Vec<memchr::memmem::Finder<'_>> =
+        needles.iter().map(memchr::memmem::Finder::new).collect();
+
+    // Deep (bounded) recursion in the parser wants more stack than rayon's default.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(32 << 20)
+        .build()
+        .ok();
+
+    let started = Instant::now();
+    let prefiltered: Vec<Prefiltered> = in_pool(&pool, || {
+        files
+            .par_iter()
+            .map(|f| walk::prefilter(&f.path, &finders))
+            .collect()
+    });
+    stats.filter = started.elapsed();
+
+    let externs: Vec<String> = workspace
+        .packages
+        .iter()
+        .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+        .collect();
+    let mut to_parse = Vec::new();
+    for (path, outcome) in files.iter().zip(prefiltered) {
+        match outcome {
+            Prefiltered::Skip => {}
+            Prefiltered::Parse(text) => {
+                let text: Arc<str> = Arc::from(text);
+                let id = sources.add(&workspace.root, path.path.clone(), Arc::clone(&text));
+                to_parse.push((id, path, text));
+            }
+            Prefiltered::Unreadable(message) => {
+                let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
+                findings.push(
+                    Finding::new(
+                        "source.unreadable",
+                        Span { file, range: 0..0 },
+                        format!("cannot read this file: {message}"),
+                    )
+                    .help("declarations in it are not checked until it can be read"),
+                );
+            }
+            Prefiltered::TooLarge(bytes) => {
+                let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
+                findings.push(
+                    Finding::new(
+                        "source.too_large",
+                        Span { file, range: 0..0 },
+                        format!("this file is {bytes} bytes, over the {} byte limit, and is not scanned", walk::MAX_FILE_BYTES),
+                    )
+                    .help("generated code this size does not declare metrics; keep declarations in ordinary files"),
+                );
+            }
+        }
+    }
+    stats.parsed = to_parse.len();
+
+    let started = Instant::now();
+    let scans: Vec<FileScan> = in_pool(&pool, || {
+        to_parse
+            .par_iter()
+            .map(|(id, path, text)| {
+                let package = &workspace.packages[path.package];
+                let context = FileContext {
+                    file: *id,
+                    package: &package.name,
+                    crate_name: &path.crate_name,
+                    binary: path.binary.as_deref(),
+                    module: path.module_path.clone(),
+                    externs: &externs,
+                    tallyho: &package.tallyho_names,
+                };
+                scan::scan_file(&context, text)
+            })
+            .collect()
+    });
+    stats.parse = started.elapsed();
+
+    let started = Instant::now();
+    let resolved = resolve::resolve(scans);
+    findings.extend(resolved.findings);
+    let mut declarations = resolved.declarations;
+    declarations.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.span.file.cmp(&b.span.file))
+    });
+    findings.extend(rules::check_names(&declarations));
+    findings.extend(rules::check_labels(&resolved.label_sets));
+    let (cardinality_findings, services) =
+        rules::check_cardinality(&declarations, &config, &workspace);
+    findings.extend(cardinality_findings);
+    for finding in &mut findings {
+        finding.severity = config.severity(finding.code, finding.severity);
+    }
+    findings.retain(|f| f.severity != Severity::Off);
+    findings.sort_by(|a, b| {
+        let name = |f: &Finding| sources.get(f.span.file).name.clone();
+        (name(a), a.span.range.start, a.code).cmp(&(name(b), b.span.range.start, b.code))
+    });
+    stats.rules = started.elapsed();
+
+    Analysis {
+        workspace,
+        config,
+        sources,
+        declarations,
+        findings,
+        services,
+        stats,
+    }
+}
+
+/// Runs `f` on `pool`, or on the global pool if a dedicated one could not be built.
+fn in_pool<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
+fn load_config(workspace: &Workspace, sources: &mut SourceMap) -> (Config, Vec<Finding>) {
+    let Some((path, text)) = config::read(&workspace.root) else {
+        return (Config::default(), Vec::new());
+    };
+    match text {
+        Ok(text) => {
+            let file = sources.add(&workspace.root, path, Arc::from(text.as_str()));
+            let mut crates: Vec<&str> = Vec::new();
+            for package in &workspace.packages {
+                crates.push(&package.name);
+                crates.extend(package.bins.iter().map(|b| b.name.as_str()));
+            }
+            crates.sort();
+            crates.dedup();
+            Config::parse(&text, file, &crates)
+        }
+        Err(message) => {
+            let file = sources.add(&workspace.root, path, Arc::from(""));
+            let finding = Finding::new(
+                "config.invalid",
+                Span { file, range: 0..0 },
+                format!("cannot read {CONFIG_FILE}: {message}"),
+            )
+            .help("the defaults apply until it can be read");
+            (Config::default(), vec![finding])
+        }
+    }
+}

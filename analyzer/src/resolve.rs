@@ -1,0 +1,177 @@
+//! Joining the per-file scans: each group's label type is looked up across the workspace,
+//! and each label field's enum type with it.
+//!
+//! Lookup tries the exact path the imports give, then the same name in the same crate (a
+//! `pub use` re-export), then the same name anywhere in the workspace when it is unique.
+
+use std::collections::HashMap;
+
+use crate::finding::Finding;
+use crate::model::{Declaration, Domain, LabelField, LabelSet};
+use crate::scan::{FieldKind, FileScan, RawEnum, RawStruct};
+
+/// Declarations with their label sets resolved, the label structs to check, and findings.
+pub(crate) struct Resolved {
+    pub(crate) declarations: Vec<Declaration>,
+    /// Every struct deriving `LabelSet`, with its fields' domains.
+    pub(crate) label_sets: Vec<(RawStruct, LabelSet)>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+struct Index<'a, T> {
+    by_path: HashMap<&'a [String], &'a T>,
+    by_name: HashMap<&'a str, Vec<&'a T>>,
+}
+
+impl<'a, T> Index<'a, T> {
+    fn new(items: impl Iterator<Item = &'a T>, path: impl Fn(&'a T) -> &'a [String]) -> Self {
+        let mut by_path = HashMap::new();
+        let mut by_name: HashMap<&str, Vec<&T>> = HashMap::new();
+        for item in items {
+            let p = path(item);
+            by_path.insert(p, item);
+            if let Some(last) = p.last() {
+                by_name.entry(last.as_str()).or_default().push(item);
+            }
+        }
+        Index { by_path, by_name }
+    }
+
+    fn find(&self, candidates: &[Vec<String>], path: impl Fn(&T) -> &[String]) -> Option<&'a T> {
+        if let Some(found) = candidates
+            .iter()
+            .find_map(|c| self.by_path.get(c.as_slice()))
+        {
+            return Some(found);
+        }
+        let first = candidates.first()?;
+        let named = self.by_name.get(first.last()?.as_str())?;
+        let same_crate: Vec<_> = named
+            .iter()
+            .filter(|t| path(t).first() == first.first())
+            .collect();
+        match (same_crate.as_slice(), named.as_slice()) {
+            ([one], _) => Some(one),
+            ([], [one]) => Some(one),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
+    let mut findings = Vec::new();
+    let mut raw_declarations = Vec::new();
+    let mut structs = Vec::new();
+    let mut enums = Vec::new();
+    for scan in scans {
+        findings.extend(scan.findings);
+        raw_declarations.extend(scan.declarations);
+        structs.extend(scan.structs);
+        enums.extend(scan.enums);
+    }
+    let struct_index = Index::new(structs.iter(), |s: &RawStruct| &s.path);
+    let enum_index = Index::new(enums.iter(), |e: &RawEnum| &e.path);
+
+    let label_set = |raw: &RawStruct| LabelSet {
+        ident: raw.path.last().cloned().unwrap_or_default(),
+        crate_name: raw.path.first().cloned().unwrap_or_default(),
+        module_path: raw.path[1..raw.path.len().saturating_sub(1)].join("::"),
+        fields: raw.fields.iter().map(|f| field(f, &enum_index)).collect(),
+        derives_label_set: raw.derives_label_set,
+        span: raw.span.clone(),
+    };
+
+    let mut declarations = Vec::new();
+    for raw in raw_declarations {
+        let mut declaration = raw.declaration;
+        if let Some(labels) = &mut declaration.labels {
+            match struct_index.find(&raw.label_candidates, |s| &s.path) {
+                None => findings.push(
+                    Finding::new(
+                        "labels.missing_type",
+                        labels.span.clone(),
+                        format!(
+                            "label type `{}` of `{}` is not a struct in this workspace",
+                            labels.written, declaration.name
+                        ),
+                    )
+                    .label("not found")
+                    .help(
+                        "declare it with `#[derive(LabelSet)]` in a workspace crate, and import it",
+                    ),
+                ),
+                Some(found) if !found.derives_label_set => findings.push(
+                    Finding::new(
+                        "labels.not_label_set",
+                        labels.span.clone(),
+                        format!("label type `{}` does not derive LabelSet", labels.written),
+                    )
+                    .label("used as a label set here")
+                    .related(found.span.clone(), "declared without #[derive(LabelSet)]")
+                    .help("add `#[derive(LabelSet)]` (from tallyho) to the struct"),
+                ),
+                Some(found) => labels.resolved = Some(label_set(found)),
+            }
+        }
+        declarations.push(declaration);
+    }
+    let label_sets = structs
+        .iter()
+        .filter(|s| s.derives_label_set)
+        .map(|s| (s.clone(), label_set(s)))
+        .collect();
+    Resolved {
+        declarations,
+        label_sets,
+        findings,
+    }
+}
+
+fn field(raw: &crate::scan::RawField, enums: &Index<'_, RawEnum>) -> LabelField {
+    let domain = match (&raw.kind, raw.max_values.as_ref()) {
+        (FieldKind::Open(open_type), Some((max_values, _))) => Domain::Bounded {
+            max_values: *max_values,
+            open_type: (*open_type).to_owned(),
+        },
+        (FieldKind::Open(_), None) => Domain::Unbounded,
+        (_, Some(_)) => {
+            Domain::Unsupported("max_values on a type whose values are already finite".into())
+        }
+        (kind, None) => finite(kind, enums),
+    };
+    LabelField {
+        key: raw.key.clone(),
+        key_span: raw.key_span.clone(),
+        type_name: raw.type_name.clone(),
+        type_span: raw.type_span.clone(),
+        domain,
+    }
+}
+
+fn finite(kind: &FieldKind, enums: &Index<'_, RawEnum>) -> Domain {
+    match kind {
+        FieldKind::Bool => Domain::Finite(vec!["false".into(), "true".into()]),
+        FieldKind::Optional(inner) => match finite(inner, enums) {
+            Domain::Finite(values) => Domain::Optional(values),
+            other => other,
+        },
+        FieldKind::Enum(candidates) => match enums.find(candidates, |e| &e.path) {
+            None => Domain::Unsupported(format!(
+                "no enum `{}` deriving LabelValue found in the workspace",
+                candidates
+                    .first()
+                    .and_then(|c| c.last())
+                    .map_or("?", String::as_str)
+            )),
+            Some(found) if !found.derives_label_value => {
+                Domain::Unsupported("the enum does not derive LabelValue".into())
+            }
+            Some(found) => match &found.values {
+                Ok(values) => Domain::Finite(values.clone()),
+                Err(_) => Domain::Unsupported("the enum has a variant with data".into()),
+            },
+        },
+        FieldKind::Unsupported(reason) => Domain::Unsupported((*reason).to_owned()),
+        FieldKind::Open(_) => Domain::Unbounded,
+    }
+}

@@ -1,0 +1,199 @@
+//! Cardinality rules: series per metric against its limit, series per service against the
+//! budget, each finding showing the arithmetic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
+use crate::workspace::Workspace;
+
+/// A service and what it exports: the result of the per-service budget check.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The service name (`tallyho.yaml`, else the binary's name).
+    pub name: String,
+    /// The package building it.
+    pub package: String,
+    /// The binary target.
+    pub binary: String,
+    /// The workspace packages it links, itself included.
+    pub packages: Vec<String>,
+    /// Names of the metrics it links, sorted.
+    pub metrics: Vec<String>,
+    /// Their series, summed (unknown cardinalities count as zero).
+    pub series: u64,
+}
+
+pub(crate) fn check_cardinality(
+    declarations: &[Declaration],
+    config: &Config,
+    workspace: &Workspace,
+) -> (Vec<Finding>, Vec<Service>) {
+    let mut findings = Vec::new();
+    for declaration in declarations {
+        let Some(series) = declaration.series() else {
+            continue;
+        };
+        let (limit, source) = match config.overrides.get(&declaration.name) {
+            Some(o) => (o.series, "its override in tallyho.yaml"),
+            None => (config.limits.series_per_metric, "limits.series_per_metric"),
+        };
+        if series > limit {
+            findings.push(metric_finding(declaration, series, limit, source));
+        }
+    }
+    let names: BTreeSet<&str> = declarations.iter().map(|d| d.name.as_str()).collect();
+    for (name, entry) in &config.overrides {
+        if !names.contains(name.as_str()) {
+            findings.push(
+                Finding::new(
+                    "config.unused_override",
+                    entry.span.clone(),
+                    format!("override for `{name}`, which no declaration has"),
+                )
+                .label("no such metric")
+                .help("remove it, or rename it after the metric it was for"),
+            );
+        }
+    }
+    let services = services(declarations, config, workspace);
+    for service in &services {
+        if service.series <= config.limits.series_per_service {
+            continue;
+        }
+        let mut contributors: Vec<&Declaration> = declarations
+            .iter()
+            .filter(|d| service.metrics.contains(&d.name))
+            .collect();
+        contributors.sort_by_key(|d| std::cmp::Reverse(d.series().unwrap_or(0)));
+        let Some(largest) = contributors.first() else {
+            continue;
+        };
+        let mut finding = Finding::new(
+            "cardinality.service",
+            largest.name_span.clone(),
+            format!(
+                "service `{}` exports {} series from {} metrics, over the budget of {} (limits.series_per_service)",
+                service.name,
+                service.series,
+                service.metrics.len(),
+                config.limits.series_per_service
+            ),
+        )
+        .label(format!("the largest: {} series", largest.series().unwrap_or(0)));
+        for other in contributors.iter().skip(1).take(2) {
+            finding = finding.related(
+                other.name_span.clone(),
+                format!("{} series", other.series().unwrap_or(0)),
+            );
+        }
+        findings.push(finding.help("shrink the largest metrics' label domains, or raise limits.series_per_service in tallyho.yaml"));
+    }
+    (findings, services)
+}
+
+fn metric_finding(declaration: &Declaration, series: u64, limit: u64, source: &str) -> Finding {
+    let fields = declaration
+        .labels
+        .as_ref()
+        .and_then(|l| l.resolved.as_ref())
+        .map_or(&[][..], |s| &s.fields[..]);
+    let sizes: Vec<u64> = fields
+        .iter()
+        .map(|f| f.domain.size().unwrap_or(0))
+        .collect();
+    let combinations = sizes.iter().product::<u64>();
+    let mut arithmetic = if sizes.is_empty() {
+        "1".to_owned()
+    } else {
+        format!(
+            "{} = {combinations}",
+            sizes
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(" x ")
+        )
+    };
+    if declaration.kind == MetricKind::Histogram {
+        let buckets = declaration
+            .buckets
+            .as_deref()
+            .unwrap_or(DEFAULT_BUCKETS)
+            .len();
+        arithmetic = format!("({arithmetic}) x ({buckets} buckets + 3) = {series}");
+    }
+    let mut finding = Finding::new(
+        "cardinality.metric",
+        declaration.name_span.clone(),
+        format!("metric `{}` exports {series} series, over the limit of {limit} ({source}): {arithmetic}", declaration.name),
+    )
+    .label(format!("{series} series"));
+    if let Some((field, size)) = fields.iter().zip(&sizes).max_by_key(|(_, size)| **size) {
+        let note = match &field.domain {
+            crate::model::Domain::Bounded { max_values, .. } => format!(
+                "widest label: `{}`, {size} values ({max_values} + __overflow__)",
+                field.key
+            ),
+            _ => format!("widest label: `{}`, {size} values", field.key),
+        };
+        finding = finding.related(field.type_span.clone(), note);
+    }
+    finding.help(format!(
+        "narrow the widest label (a lower max_values, a coarser enum) or drop a label; if {series} series are intended, add `{}: {{ series: {series}, reason: \"...\" }}` under overrides in tallyho.yaml",
+        declaration.name
+    ))
+}
+
+/// Services: those named in `tallyho.yaml`, else every binary target, each with the metrics
+/// of its own binary crate and of every library it links from the workspace.
+fn services(declarations: &[Declaration], config: &Config, workspace: &Workspace) -> Vec<Service> {
+    let mut wanted: BTreeMap<String, (String, String)> = BTreeMap::new(); // name -> (package, bin)
+    if config.services.is_empty() {
+        for package in &workspace.packages {
+            for bin in &package.bins {
+                wanted.insert(bin.name.clone(), (package.name.clone(), bin.name.clone()));
+            }
+        }
+    } else {
+        for (name, service) in &config.services {
+            let found = workspace.packages.iter().find_map(|p| {
+                let bin = p
+                    .bins
+                    .iter()
+                    .find(|b| b.name == service.krate || p.name == service.krate)?;
+                Some((p.name.clone(), bin.name.clone()))
+            });
+            if let Some(found) = found {
+                wanted.insert(name.clone(), found);
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|(name, (package, binary))| {
+            let packages = workspace.linked_packages(&package);
+            let linked: Vec<&Declaration> = declarations
+                .iter()
+                .filter(|d| {
+                    packages.contains(&d.package) && d.binary.as_ref().is_none_or(|b| *b == binary)
+                })
+                .collect();
+            let mut metrics: Vec<String> = linked.iter().map(|d| d.name.clone()).collect();
+            metrics.sort();
+            metrics.dedup();
+            Service {
+                name,
+                package,
+                binary,
+                packages: packages.into_iter().collect(),
+                metrics,
+                series: linked
+                    .iter()
+                    .map(|d| d.series().unwrap_or(0))
+                    .fold(0, u64::saturating_add),
+            }
+        })
+        .collect()
+}

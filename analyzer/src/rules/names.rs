@@ -1,0 +1,259 @@
+//! Name rules: syntax, uniqueness, reserved parts, units, type words.
+
+use std::collections::BTreeMap;
+
+use crate::finding::Finding;
+use crate::model::Declaration;
+
+const MAX_NAME_BYTES: usize = 63;
+const RESERVED_SUFFIXES: &[&str] = &["_total", "_count", "_sum", "_bucket", "_created", "_info"];
+const RESERVED_PREFIXES: &[&str] = &["tallyho_", "__"];
+/// Abbreviations and the unit to spell out instead.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("ms", "seconds"),
+    ("msec", "seconds"),
+    ("msecs", "seconds"),
+    ("us", "seconds"),
+    ("usec", "seconds"),
+    ("ns", "seconds"),
+    ("nsec", "seconds"),
+    ("sec", "seconds"),
+    ("secs", "seconds"),
+    ("min", "seconds"),
+    ("mins", "seconds"),
+    ("hr", "seconds"),
+    ("hrs", "seconds"),
+    ("kb", "bytes"),
+    ("mb", "bytes"),
+    ("gb", "bytes"),
+    ("tb", "bytes"),
+    ("kib", "bytes"),
+    ("mib", "bytes"),
+    ("gib", "bytes"),
+    ("pct", "ratio"),
+];
+/// Spelled-out units that are not base units, and the base unit.
+const NON_BASE_UNITS: &[(&str, &str)] = &[
+    ("milliseconds", "seconds"),
+    ("microseconds", "seconds"),
+    ("nanoseconds", "seconds"),
+    ("minutes", "seconds"),
+    ("hours", "seconds"),
+    ("days", "seconds"),
+    ("kilobytes", "bytes"),
+    ("megabytes", "bytes"),
+    ("gigabytes", "bytes"),
+    ("kibibytes", "bytes"),
+    ("mebibytes", "bytes"),
+    ("gibibytes", "bytes"),
+    ("bits", "bytes"),
+    ("percent", "ratio"),
+    ("percentage", "ratio"),
+];
+const TYPE_WORDS: &[&str] = &["counter", "gauge", "histogram", "summary"];
+
+pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for declaration in declarations {
+        check_one(declaration, &mut findings);
+    }
+    let mut by_name: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
+    for declaration in declarations {
+        by_name
+            .entry(&declaration.name)
+            .or_default()
+            .push(declaration);
+    }
+    for (name, same) in by_name {
+        let Some((first, rest)) = same.split_first() else {
+            continue;
+        };
+        for duplicate in rest {
+            findings.push(
+                Finding::new(
+                    "name.duplicate",
+                    duplicate.name_span.clone(),
+                    format!("metric `{name}` is declared twice: {}::{} and {}::{}", path(first), first.ident, path(duplicate), duplicate.ident),
+                )
+                .label("declared again here")
+                .related(first.name_span.clone(), "first declared here")
+                .help("give each metric a name of its own, or declare it once and import the static where it is used"),
+            );
+        }
+    }
+    findings
+}
+
+fn path(declaration: &Declaration) -> String {
+    match declaration.module_path.as_str() {
+        "" => declaration.crate_name.clone(),
+        module => format!("{}::{module}", declaration.crate_name),
+    }
+}
+
+fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
+    let name = declaration.name.as_str();
+    let span = || declaration.name_span.clone();
+    if !is_valid(name) {
+        findings.push(
+            Finding::new("name.invalid", span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
+                .label(invalid_reason(name))
+                .help(match suggest(name) {
+                    Some(fixed) => format!("write it as `{fixed}`"),
+                    None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
+                }),
+        );
+        return;
+    }
+    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
+        let base = &name[..name.len() - suffix.len()];
+        findings.push(
+            Finding::new(
+                "name.reserved_suffix",
+                span(),
+                format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
+            )
+            .label(format!("`{suffix}` is added by the exposition"))
+            .help(format!(
+                "name it `{base}`; a counter is exported as `{base}_total`"
+            )),
+        );
+    }
+    if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p)) {
+        findings.push(
+            Finding::new(
+                "name.reserved_prefix",
+                span(),
+                format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
+            )
+            .label("reserved prefix")
+            .help("prefix it with your service or subsystem instead"),
+        );
+    }
+    let last_word = name.rsplit('_').next().unwrap_or(name);
+    if let Some((abbreviation, unit)) = ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
+        findings.push(
+            Finding::new(
+                "name.unit_abbreviation",
+                span(),
+                format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
+            )
+            .label("abbreviated unit")
+            .help(format!(
+                "use the base unit spelled out: `{}_{unit}` (convert at the call site)",
+                &name[..name.len() - abbreviation.len() - 1]
+            )),
+        );
+    }
+    if let Some((spelled, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == last_word) {
+        findings.push(
+            Finding::new(
+                "name.non_base_unit",
+                span(),
+                format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
+            )
+            .label("not a base unit")
+            .help(format!(
+                "record {base} and name it `{}_{base}`",
+                &name[..name.len() - spelled.len() - 1]
+            )),
+        );
+    }
+    if let (Some(unit), Some(unit_span)) = (&declaration.unit, &declaration.unit_span) {
+        if !name.ends_with(&format!("_{unit}")) {
+            findings.push(
+                Finding::new("name.unit_mismatch", unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
+                    .label(format!("unit `{unit}`"))
+                    .related(span(), "the name should end with the unit")
+                    .help(format!("rename it `{name}_{unit}`, or drop the unit")),
+            );
+        }
+    }
+    if let Some(word) = name.split('_').find(|w| TYPE_WORDS.contains(w)) {
+        let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
+        findings.push(
+            Finding::new(
+                "name.type_in_name",
+                span(),
+                format!("metric name `{name}` contains the metric type `{word}`"),
+            )
+            .label("the type is already known")
+            .help(format!("name it `{}`", without.join("_"))),
+        );
+    }
+}
+
+fn is_valid(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() >= 2
+        && bytes.len() <= MAX_NAME_BYTES
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes[bytes.len() - 1] != b'_'
+}
+
+fn invalid_reason(name: &str) -> String {
+    if name.is_empty() {
+        "empty".into()
+    } else if name.len() > MAX_NAME_BYTES {
+        format!("{} bytes long", name.len())
+    } else if !name.as_bytes()[0].is_ascii_lowercase() {
+        "must start with a lowercase letter".into()
+    } else if name.ends_with('_') {
+        "must not end with an underscore".into()
+    } else if name.len() < 2 {
+        "too short".into()
+    } else {
+        let bad = name
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+            .unwrap_or('?');
+        format!("`{}` is not allowed", bad.escape_default())
+    }
+}
+
+/// The snake_case spelling of a name with upper case, dashes, dots or spaces, if that fixes it.
+fn suggest(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' || c == '.' || c == ' ' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    let out = out.trim_matches('_').to_owned();
+    (is_valid(&out) && out != name).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_and_suggests_names() {
+        assert!(is_valid("orders_processed"));
+        assert!(is_valid("http2_requests"));
+        assert!(!is_valid("Orders"));
+        assert!(!is_valid("orders_"));
+        assert!(!is_valid("9orders"));
+        assert!(!is_valid("a"));
+        assert!(!is_valid(&"a".repeat(64)));
+        assert_eq!(
+            suggest("Orders-Processed").as_deref(),
+            Some("orders_processed")
+        );
+        assert_eq!(
+            suggest("requestLatency").as_deref(),
+            Some("request_latency")
+        );
+        assert_eq!(suggest("ok"), None);
+    }
+}

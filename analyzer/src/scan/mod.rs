@@ -1,0 +1,377 @@
+//! Scanning one file: metric declarations, label structs and enums, and metric types used
+//! anywhere a declaration cannot be (a function, a `const`, a closure, a macro).
+//!
+//! The result holds only plain data (byte ranges, strings), so files scan in parallel and
+//! the parser's span table is released after each file.
+
+mod declaration;
+mod labels;
+pub(crate) mod scope;
+
+use proc_macro2::{Span as SynSpan, TokenTree};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use crate::finding::Finding;
+use crate::model::{Declaration, MetricType};
+use crate::source::{FileId, Span};
+pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
+use scope::{segments, Scope};
+
+/// Files nesting brackets deeper than this are not parsed: the parser recurses per level.
+pub(crate) const MAX_NESTING: usize = 256;
+
+/// Where a file sits: its crate and module, and the crate names visible from it.
+pub(crate) struct FileContext<'w> {
+    pub(crate) file: FileId,
+    pub(crate) package: &'w str,
+    pub(crate) crate_name: &'w str,
+    pub(crate) binary: Option<&'w str>,
+    pub(crate) module: Vec<String>,
+    pub(crate) externs: &'w [String],
+    pub(crate) tallyho: &'w [String],
+}
+
+/// A declaration before its label type is looked up across the workspace.
+#[derive(Debug)]
+pub(crate) struct RawDeclaration {
+    pub(crate) declaration: Declaration,
+    /// Absolute paths the label type may have, most likely first.
+    pub(crate) label_candidates: Vec<Vec<String>>,
+}
+
+/// Everything found in one file.
+#[derive(Debug, Default)]
+pub(crate) struct FileScan {
+    pub(crate) declarations: Vec<RawDeclaration>,
+    pub(crate) structs: Vec<RawStruct>,
+    pub(crate) enums: Vec<RawEnum>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+/// Scans one file's text. Never panics on any input.
+pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
+    let mut scan = FileScan::default();
+    if let Some(offset) = too_deep(text) {
+        scan.findings.push(
+            Finding::new(
+                "source.too_large",
+                Span {
+                    file: context.file,
+                    range: offset..offset + 1,
+                },
+                format!("brackets nest more than {MAX_NESTING} deep"),
+            )
+            .label("nesting passes the limit here")
+            .help("the file is not parsed; declare metrics in a file of ordinary shape"),
+        );
+        return scan;
+    }
+    match syn::parse_file(text) {
+        Ok(file) => {
+            let mut scope = Scope::new(
+                context.crate_name,
+                context.module.clone(),
+                context.externs,
+                context.tallyho,
+            );
+            scope.add_imports(&file.items);
+            let mut scanner = Scanner {
+                context,
+                scopes: vec![scope],
+                places: Vec::new(),
+                accepted: Vec::new(),
+                scan: &mut scan,
+            };
+            scanner.visit_file(&file);
+        }
+        Err(err) => {
+            let span = span(context.file, err.span());
+            let message = err.to_string();
+            scan.findings.push(
+                Finding::new("source.parse", span, format!("this file does not parse: {message}"))
+                    .label(message)
+                    .help("fix the syntax error; declarations in this file are not checked until it parses"),
+            );
+        }
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    scan
+}
+
+/// The offset where bracket nesting first passes [`MAX_NESTING`], counting naively (brackets
+/// in strings and comments too), which errs on the side of not parsing.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(offset);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+pub(crate) fn span(file: FileId, span: SynSpan) -> Span {
+    Span {
+        file,
+        range: span.byte_range(),
+    }
+}
+
+/// Why a metric constructor call is not a declaration, innermost first.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Function,
+    Const,
+    Closure,
+    Let,
+    Static,
+    Wrapper,
+}
+
+impl Place {
+    fn describe(self) -> &'static str {
+        match self {
+            Place::Function => "inside a function",
+            Place::Const => "in a const, which is copied at every use",
+            Place::Closure => "in a closure (lazy initialization)",
+            Place::Let => "in a let binding",
+            Place::Static => "in a static that is not at module level",
+            Place::Wrapper => "inside a static of another type (a wrapper, an array)",
+        }
+    }
+}
+
+struct Scanner<'a, 'w> {
+    context: &'a FileContext<'w>,
+    scopes: Vec<Scope<'w>>,
+    places: Vec<Place>,
+    /// Byte ranges of constructor calls that root an accepted declaration.
+    accepted: Vec<std::ops::Range<usize>>,
+    scan: &'a mut FileScan,
+}
+
+impl<'w> Scanner<'_, 'w> {
+    fn scope(&self) -> &Scope<'w> {
+        self.scopes.last().expect("a scope per module")
+    }
+
+    fn span(&self, s: SynSpan) -> Span {
+        span(self.context.file, s)
+    }
+
+    /// The metric type a path to a type names (`Counter`, `tallyho::GaugeGroup`).
+    fn metric_type(&self, path: &syn::Path) -> Option<(String, MetricType)> {
+        let name = self
+            .scope()
+            .tallyho_item(&segments(path), path.leading_colon.is_some())?;
+        MetricType::from_name(&name).map(|ty| (name, ty))
+    }
+
+    /// `Counter::new` and friends, spelled any way the imports allow.
+    fn constructor_call(&self, call: &syn::ExprCall) -> Option<String> {
+        let syn::Expr::Path(func) = &*call.func else {
+            return None;
+        };
+        let mut path = func.path.clone();
+        let last = path.segments.pop()?.into_value();
+        if last.ident != "new" || path.segments.is_empty() {
+            return None;
+        }
+        path.segments.pop_punct();
+        self.metric_type(&path).map(|(name, _)| name)
+    }
+
+    fn report_misplaced(&mut self, type_name: &str, span: Span, place: &str) {
+        self.scan.findings.push(
+            Finding::new("declaration.not_static", span, format!("`{type_name}` is constructed {place}"))
+                .label("not a module-level static")
+                .help(format!(
+                    "declare it once as `static NAME: {type_name} = {type_name}::new(\"...\");` at module level and use it from here"
+                )),
+        );
+    }
+
+    fn module_level(&self) -> bool {
+        self.places.is_empty()
+    }
+}
+
+impl<'ast> Visit<'ast> for Scanner<'_, '_> {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        let Some((_, items)) = &item.content else {
+            return;
+        };
+        let mut scope = self.scope().child(&item.ident.to_string());
+        scope.add_imports(items);
+        self.scopes.push(scope);
+        visit::visit_item_mod(self, item);
+        self.scopes.pop();
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        if self.module_level() {
+            if let syn::Type::Path(ty) = &*item.ty {
+                if let Some((type_name, metric)) = self.metric_type(&ty.path) {
+                    match declaration::evaluate(self, item, ty, &type_name, metric) {
+                        Ok((raw, root)) => {
+                            self.accepted.push(root);
+                            self.scan.declarations.push(raw);
+                        }
+                        Err(finding) => self.scan.findings.push(finding),
+                    }
+                }
+            }
+            self.places.push(Place::Wrapper);
+            visit::visit_item_static(self, item);
+            self.places.pop();
+        } else {
+            self.places.push(Place::Static);
+            visit::visit_item_static(self, item);
+            self.places.pop();
+        }
+    }
+
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        if let Some(raw) = labels::label_struct(self, item) {
+            self.scan.structs.push(raw);
+        }
+        visit::visit_item_struct(self, item);
+    }
+
+    fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
+        self.scan.enums.push(labels::label_enum(self, item));
+        visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.places.push(Place::Function);
+        visit::visit_item_fn(self, item);
+        self.places.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.places.push(Place::Function);
+        visit::visit_impl_item_fn(self, item);
+        self.places.pop();
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        self.places.push(Place::Function);
+        visit::visit_trait_item_fn(self, item);
+        self.places.pop();
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.places.push(Place::Const);
+        visit::visit_item_const(self, item);
+        self.places.pop();
+    }
+
+    fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
+        self.places.push(Place::Const);
+        visit::visit_impl_item_const(self, item);
+        self.places.pop();
+    }
+
+    fn visit_expr_closure(&mut self, expr: &'ast syn::ExprClosure) {
+        self.places.push(Place::Closure);
+        visit::visit_expr_closure(self, expr);
+        self.places.pop();
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.places.push(Place::Let);
+        visit::visit_local(self, local);
+        self.places.pop();
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Some(type_name) = self.constructor_call(call) {
+            let span = self.span(call.span());
+            if !self.accepted.contains(&span.range) {
+                let place = self
+                    .places
+                    .last()
+                    .map_or("outside a declaration", |p| p.describe());
+                self.report_misplaced(&type_name, span, place);
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // Macro bodies are opaque tokens: look for `Type::new` of a metric type among them
+        // (`lazy_static!`, `thread_local!`, `once_cell` helpers).
+        let tokens: Vec<TokenTree> = flatten(mac.tokens.clone());
+        for window in tokens.windows(4) {
+            let [TokenTree::Ident(ty), TokenTree::Punct(c1), TokenTree::Punct(c2), TokenTree::Ident(new)] =
+                window
+            else {
+                continue;
+            };
+            if c1.as_char() != ':' || c2.as_char() != ':' || new != "new" {
+                continue;
+            }
+            let path: syn::Path = ty.clone().into();
+            if let Some((type_name, _)) = self.metric_type(&path) {
+                let span = self.span(ty.span());
+                let name = mac
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                self.report_misplaced(&type_name, span, &format!("inside the macro `{name}!`"));
+            }
+        }
+        visit::visit_macro(self, mac);
+    }
+}
+
+fn flatten(stream: proc_macro2::TokenStream) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for tree in stream {
+        match tree {
+            TokenTree::Group(group) => out.extend(flatten(group.stream())),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The first paragraph of an item's doc comment, as one line.
+pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        let syn::Meta::NameValue(meta) = &attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            continue;
+        };
+        for line in text.value().lines() {
+            lines.push(line.trim().to_owned());
+        }
+    }
+    let paragraph: Vec<String> = lines
+        .into_iter()
+        .skip_while(String::is_empty)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    paragraph.join(" ")
+}

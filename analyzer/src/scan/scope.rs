@@ -1,0 +1,258 @@
+//! Name resolution inside one module: `use` imports, globs, `crate`/`self`/`super`, and
+//! which paths name tallyho's types.
+
+use std::collections::HashMap;
+
+use syn::{Item, UseTree};
+
+/// What paths in one module resolve to. Rust scopes imports per module, so an inline
+/// `mod x { .. }` gets a scope of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope<'w> {
+    pub(crate) crate_name: &'w str,
+    pub(crate) module: Vec<String>,
+    /// Local name -> absolute path (`[crate, module.., item]`).
+    imports: HashMap<String, Vec<String>>,
+    /// Modules glob-imported (`use x::*`), as absolute paths.
+    globs: Vec<Vec<String>>,
+    /// Crate names other crates are reachable by: workspace libraries and tallyho.
+    externs: &'w [String],
+    /// The names tallyho goes by in this package.
+    tallyho: &'w [String],
+}
+
+impl<'w> Scope<'w> {
+    pub(crate) fn new(
+        crate_name: &'w str,
+        module: Vec<String>,
+        externs: &'w [String],
+        tallyho: &'w [String],
+    ) -> Self {
+        Scope {
+            crate_name,
+            module,
+            imports: HashMap::new(),
+            globs: Vec::new(),
+            externs,
+            tallyho,
+        }
+    }
+
+    /// The scope of an inline `mod name { .. }` inside this one.
+    pub(crate) fn child(&self, name: &str) -> Scope<'w> {
+        let mut module = self.module.clone();
+        module.push(name.to_owned());
+        Scope::new(self.crate_name, module, self.externs, self.tallyho)
+    }
+
+    /// Records the `use` items among `items`.
+    pub(crate) fn add_imports(&mut self, items: &[Item]) {
+        for item in items {
+            if let Item::Use(item) = item {
+                let mut prefix = Vec::new();
+                self.add_use_tree(&item.tree, &mut prefix, item.leading_colon.is_some());
+            }
+        }
+    }
+
+    fn add_use_tree(&mut self, tree: &UseTree, prefix: &mut Vec<String>, leading_colon: bool) {
+        match tree {
+            UseTree::Path(path) => {
+                prefix.push(path.ident.to_string());
+                self.add_use_tree(&path.tree, prefix, leading_colon);
+                prefix.pop();
+            }
+            UseTree::Name(name) => {
+                let ident = name.ident.to_string();
+                if ident == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        let path = self.absolute(prefix, leading_colon);
+                        self.imports.insert(last, path);
+                    }
+                } else {
+                    prefix.push(ident.clone());
+                    let path = self.absolute(prefix, leading_colon);
+                    prefix.pop();
+                    self.imports.insert(ident, path);
+                }
+            }
+            UseTree::Rename(rename) => {
+                let original = rename.ident.to_string();
+                let path = if original == "self" {
+                    self.absolute(prefix, leading_colon)
+                } else {
+                    prefix.push(original);
+                    let path = self.absolute(prefix, leading_colon);
+                    prefix.pop();
+                    path
+                };
+                self.imports.insert(rename.rename.to_string(), path);
+            }
+            UseTree::Glob(_) => {
+                let path = self.absolute(prefix, leading_colon);
+                self.globs.push(path);
+            }
+            UseTree::Group(group) => {
+                for tree in &group.items {
+                    self.add_use_tree(tree, prefix, leading_colon);
+                }
+            }
+        }
+    }
+
+    /// The absolute path (`[crate, modules.., item]`) that `segments` names here.
+    pub(crate) fn absolute(&self, segments: &[String], leading_colon: bool) -> Vec<String> {
+        let Some(first) = segments.first() else {
+            return Vec::new();
+        };
+        let rest = &segments[1..];
+        let mut out: Vec<String>;
+        match first.as_str() {
+            _ if leading_colon => return segments.to_vec(),
+            "crate" => {
+                out = vec![self.crate_name.to_owned()];
+                out.extend_from_slice(rest);
+            }
+            "self" => {
+                out = self.here();
+                out.extend_from_slice(rest);
+            }
+            "super" => {
+                out = self.here();
+                out.pop();
+                let mut rest = rest;
+                while rest.first().is_some_and(|s| s == "super") {
+                    out.pop();
+                    rest = &rest[1..];
+                }
+                if out.is_empty() {
+                    out.push(self.crate_name.to_owned());
+                }
+                out.extend_from_slice(rest);
+            }
+            _ => {
+                if let Some(imported) = self.imports.get(first) {
+                    out = imported.clone();
+                    out.extend_from_slice(rest);
+                } else if self.is_extern(first) {
+                    out = segments.to_vec();
+                } else {
+                    out = self.here();
+                    out.extend_from_slice(segments);
+                }
+            }
+        }
+        out
+    }
+
+    /// Candidate absolute paths for a single identifier brought in by glob imports.
+    pub(crate) fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
+        self.globs
+            .iter()
+            .filter(|glob| !self.is_tallyho_path(glob))
+            .map(|glob| {
+                let mut path = glob.clone();
+                path.push(ident.to_owned());
+                path
+            })
+            .collect()
+    }
+
+    fn here(&self) -> Vec<String> {
+        let mut path = vec![self.crate_name.to_owned()];
+        path.extend(self.module.iter().cloned());
+        path
+    }
+
+    fn is_extern(&self, name: &str) -> bool {
+        self.externs.iter().any(|e| e == name) || self.tallyho.iter().any(|t| t == name)
+    }
+
+    fn is_tallyho_path(&self, path: &[String]) -> bool {
+        path.len() == 1 && self.tallyho.iter().any(|t| *t == path[0])
+    }
+
+    /// The tallyho item a path names (`Counter` for `tallyho::Counter`, an imported or
+    /// glob-imported `Counter`), if it names one.
+    pub(crate) fn tallyho_item(&self, segments: &[String], leading_colon: bool) -> Option<String> {
+        let absolute = self.absolute(segments, leading_colon);
+        if absolute.len() >= 2 && self.tallyho.iter().any(|t| *t == absolute[0]) {
+            return absolute.last().cloned();
+        }
+        // `Counter` with `use tallyho::*` and no other import or local item of that name.
+        let glob_tallyho = self.globs.iter().any(|glob| self.is_tallyho_path(glob));
+        if segments.len() == 1 && glob_tallyho && !self.imports.contains_key(&segments[0]) {
+            return Some(segments[0].clone());
+        }
+        None
+    }
+}
+
+/// The identifiers of a `syn::Path`, as strings.
+pub(crate) fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(source: &str) -> Scope<'static> {
+        static EXTERNS: &[String] = &[];
+        static TALLYHO: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| vec!["tallyho".into()]);
+        let file: syn::File = syn::parse_str(source).expect("valid Rust");
+        let mut scope = Scope::new("shop", vec!["orders".into()], EXTERNS, &TALLYHO);
+        scope.add_imports(&file.items);
+        scope
+    }
+
+    fn path(s: &str) -> Vec<String> {
+        s.split("::").map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn resolves_imports_aliases_and_relative_paths() {
+        let scope = scope(
+            "use tallyho::{Counter as C, self as th}; use crate::labels::{OrderLabels, Region as R}; use super::x::*;",
+        );
+        assert_eq!(
+            scope.tallyho_item(&path("C"), false).as_deref(),
+            Some("Counter")
+        );
+        assert_eq!(
+            scope.tallyho_item(&path("th::Gauge"), false).as_deref(),
+            Some("Gauge")
+        );
+        assert_eq!(
+            scope
+                .tallyho_item(&path("tallyho::Histogram"), false)
+                .as_deref(),
+            Some("Histogram")
+        );
+        assert_eq!(scope.tallyho_item(&path("Counter"), false), None);
+        assert_eq!(
+            scope.absolute(&path("OrderLabels"), false),
+            path("shop::labels::OrderLabels")
+        );
+        assert_eq!(
+            scope.absolute(&path("R"), false),
+            path("shop::labels::Region")
+        );
+        assert_eq!(
+            scope.absolute(&path("Local"), false),
+            path("shop::orders::Local")
+        );
+        assert_eq!(scope.absolute(&path("super::Up"), false), path("shop::Up"));
+        assert_eq!(scope.glob_candidates("T"), vec![path("shop::x::T")]);
+    }
+
+    #[test]
+    fn glob_imports_of_tallyho_name_its_types() {
+        let scope = scope("use tallyho::*;");
+        assert_eq!(
+            scope.tallyho_item(&path("CounterGroup"), false).as_deref(),
+            Some("CounterGroup")
+        );
+    }
+}
