@@ -63,7 +63,7 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
                 findings.push(
                     Finding::new("labels.reserved_key", field.key_span.clone(), format!("`{key}` is a reserved label key"))
                         .label(if raw_field.renamed { "renamed to a reserved key" } else { "reserved" })
-                        .help(format!("rename it with `#[label(rename = \"{}_{key}\")]` or pick another field name", set.ident.to_lowercase())),
+                        .help(format!("rename the field, or export it under another key: `#[label(rename = \"{key}_kind\")]`")),
                 );
             }
             if let Some(first) = set.fields[..index].iter().find(|f| f.key == field.key) {

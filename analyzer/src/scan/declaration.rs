@@ -1,8 +1,6 @@
 //! Reading a declaration's constructor chain: `Counter::new("name").help("..").unit(..)`.
 //! Anything that is not a literal the analyzer can evaluate is a finding, not a guess.
 
-use std::ops::Range;
-
 use syn::spanned::Spanned;
 use syn::{Expr, GenericArgument, ItemStatic, Lit, PathArguments, TypePath};
 
@@ -11,15 +9,14 @@ use super::{doc_comment, RawDeclaration, Scanner};
 use crate::finding::Finding;
 use crate::model::{Declaration, LabelSetRef, MetricType, ValueType};
 
-/// The declaration a module-level static of a metric type makes, and the byte range of the
-/// constructor call at the root of its initializer.
+/// The declaration a module-level static of a metric type makes.
 pub(super) fn evaluate(
     scanner: &Scanner<'_, '_>,
     item: &ItemStatic,
     ty: &TypePath,
     type_name: &str,
     metric: MetricType,
-) -> Result<(RawDeclaration, Range<usize>), Finding> {
+) -> Result<RawDeclaration, Finding> {
     let not_evaluable = |node: &dyn Spanned, label: &str, help: &str| {
         Finding::new(
             "declaration.not_evaluable",
@@ -222,14 +219,23 @@ pub(super) fn evaluate(
             }
         }
     }
-    let root_range = scanner.span(root.span()).range;
-    Ok((
-        RawDeclaration {
-            declaration,
-            label_candidates,
-        },
-        root_range,
-    ))
+    Ok(RawDeclaration { declaration, label_candidates })
+}
+
+/// The expression at the root of a builder chain, and the method calls on it, outermost first.
+pub(super) fn chain(mut expr: &Expr) -> (&Expr, Vec<&syn::ExprMethodCall>) {
+    let mut calls = Vec::new();
+    loop {
+        match expr {
+            Expr::MethodCall(call) => {
+                calls.push(call);
+                expr = &call.receiver;
+            }
+            Expr::Paren(inner) => expr = &inner.expr,
+            Expr::Group(inner) => expr = &inner.expr,
+            root => return (root, calls),
+        }
+    }
 }
 
 /// `&[0.1, 1, 2.5e1]` as numbers.

@@ -87,7 +87,13 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
         }
         Err(err) => {
             let span = span(context.file, err.span());
-            let message = err.to_string();
+            let message = match err.to_string() {
+                // The lexer's own words for an unbalanced bracket or an unterminated literal.
+                lex if lex == "cannot parse string into token stream" => {
+                    "unbalanced brackets or an unterminated literal".to_owned()
+                }
+                message => message,
+            };
             scan.findings.push(
                 Finding::new("source.parse", span, format!("this file does not parse: {message}"))
                     .label(message)
@@ -220,11 +226,12 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
         if self.module_level() {
             if let syn::Type::Path(ty) = &*item.ty {
                 if let Some((type_name, metric)) = self.metric_type(&ty.path) {
+                    // The root call is the declaration itself, evaluable or not.
+                    if let (syn::Expr::Call(root), _) = declaration::chain(&item.expr) {
+                        self.accepted.push(self.span(root.span()).range);
+                    }
                     match declaration::evaluate(self, item, ty, &type_name, metric) {
-                        Ok((raw, root)) => {
-                            self.accepted.push(root);
-                            self.scan.declarations.push(raw);
-                        }
+                        Ok(raw) => self.scan.declarations.push(raw),
                         Err(finding) => self.scan.findings.push(finding),
                     }
                 }
