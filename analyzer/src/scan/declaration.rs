@@ -219,7 +219,10 @@ pub(super) fn evaluate(
             }
         }
     }
-    Ok(RawDeclaration { declaration, label_candidates })
+    Ok(RawDeclaration {
+        declaration,
+        label_candidates,
+    })
 }
 
 /// The expression at the root of a builder chain, and the method calls on it, outermost first.

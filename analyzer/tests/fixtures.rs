@@ -1,0 +1,128 @@
+//! The analyzer over the fixture workspaces: the clean one has no finding, and each rule's
+//! workspace violates exactly that rule. Rendered diagnostics and JSON are snapshot-tested.
+
+use std::path::{Path, PathBuf};
+
+use tallyho_analyzer::{analyze, render, Analysis};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn run(dir: &Path) -> Analysis {
+    analyze(Some(&dir.join("Cargo.toml"))).unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+}
+
+fn human(analysis: &Analysis) -> String {
+    analysis
+        .findings
+        .iter()
+        .map(|f| render::human(&analysis.sources, f, false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The rule code a fixture folder is named after: `labels-not-label-set` is `labels.not_label_set`.
+fn code_of(folder: &str) -> String {
+    let (area, rest) = folder.split_once('-').expect("area-rule");
+    format!("{area}.{}", rest.replace('-', "_"))
+}
+
+#[test]
+fn the_clean_workspace_has_no_findings_and_every_declaration() {
+    let analysis = run(&fixtures().join("clean"));
+    assert_eq!(human(&analysis), "");
+    let summary: Vec<String> = analysis
+        .declarations
+        .iter()
+        .map(|d| {
+            let labels =
+                d.labels
+                    .as_ref()
+                    .and_then(|l| l.resolved.as_ref())
+                    .map_or(String::new(), |set| {
+                        let fields: Vec<String> = set
+                            .fields
+                            .iter()
+                            .map(|f| format!("{}={:?}", f.key, f.domain))
+                            .collect();
+                        format!(
+                            " {}::{}{{{}}}",
+                            set.crate_name,
+                            set.ident,
+                            fields.join(", ")
+                        )
+                    });
+            let path: Vec<&str> = [d.crate_name.as_str(), &d.module_path, &d.ident]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
+            format!(
+                "{} {} {:?} {} series={:?} help={:?}{labels}",
+                d.name,
+                d.kind,
+                d.value_type,
+                path.join("::"),
+                d.series(),
+                d.help
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("clean_declarations", summary.join("\n"));
+    let services: Vec<String> = analysis
+        .services
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}): {} series, {:?}",
+                s.name, s.binary, s.series, s.metrics
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("clean_services", services.join("\n"));
+}
+
+#[test]
+fn each_rule_fixture_violates_exactly_its_rule() {
+    let mut folders: Vec<_> = std::fs::read_dir(fixtures().join("rules"))
+        .expect("fixtures/rules")
+        .map(|e| {
+            e.expect("entry")
+                .file_name()
+                .into_string()
+                .expect("UTF-8 name")
+        })
+        .collect();
+    folders.sort();
+    assert!(folders.len() >= 20, "{folders:?}");
+    for folder in folders {
+        let analysis = run(&fixtures().join("rules").join(&folder));
+        let code = code_of(&folder);
+        assert!(!analysis.findings.is_empty(), "{folder}: no finding");
+        for finding in &analysis.findings {
+            assert_eq!(finding.code, code, "{folder}: {}", finding.message);
+        }
+        insta::assert_snapshot!(format!("{folder}.human"), human(&analysis));
+        insta::assert_snapshot!(format!("{folder}.json"), render::json(&analysis));
+    }
+}
+
+#[test]
+fn every_rule_of_the_catalogue_has_a_fixture() {
+    for rule in tallyho_analyzer::rules::RULES {
+        let folder = rule.code.replace(['.', '_'], "-");
+        assert!(
+            fixtures().join("rules").join(&folder).is_dir(),
+            "no fixture for {}",
+            rule.code
+        );
+    }
+}
+
+#[test]
+fn the_analyzer_finds_nothing_wrong_in_this_repository() {
+    let analysis = run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    assert_eq!(human(&analysis), "");
+    assert!(analysis.stats.files > 30, "{} files", analysis.stats.files);
+    assert!(analysis.stats.parsed > 0);
+}
