@@ -14,7 +14,7 @@ use crate::source::{FileId, Span};
 pub const CONFIG_FILE: &str = "tallyho.yaml";
 
 /// The effective configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Series limits.
     pub limits: Limits,
@@ -92,18 +92,6 @@ struct OverrideFile {
 struct ServiceFile {
     #[serde(rename = "crate")]
     krate: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            limits: Limits::default(),
-            severities: BTreeMap::new(),
-            overrides: BTreeMap::new(),
-            services: BTreeMap::new(),
-            file: None,
-        }
-    }
 }
 
 impl Config {

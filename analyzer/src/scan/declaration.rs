@@ -16,18 +16,20 @@ pub(super) fn evaluate(
     ty: &TypePath,
     type_name: &str,
     metric: MetricType,
-) -> Result<RawDeclaration, Finding> {
+) -> Result<RawDeclaration, Box<Finding>> {
     let not_evaluable = |node: &dyn Spanned, label: &str, help: &str| {
-        Finding::new(
-            "declaration.not_evaluable",
-            scanner.span(node.span()),
-            format!(
-                "the analyzer cannot read the configuration of `{}`",
-                item.ident
-            ),
+        Box::new(
+            Finding::new(
+                "declaration.not_evaluable",
+                scanner.span(node.span()),
+                format!(
+                    "the analyzer cannot read the configuration of `{}`",
+                    item.ident
+                ),
+            )
+            .label(label.to_owned())
+            .help(help.to_owned()),
         )
-        .label(label.to_owned())
-        .help(help.to_owned())
     };
 
     // Type arguments: the label type for groups, then the value type.

@@ -232,7 +232,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
                     }
                     match declaration::evaluate(self, item, ty, &type_name, metric) {
                         Ok(raw) => self.scan.declarations.push(raw),
-                        Err(finding) => self.scan.findings.push(finding),
+                        Err(finding) => self.scan.findings.push(*finding),
                     }
                 }
             }

@@ -1,0 +1,167 @@
+//! `cargo tallyho` as a user runs it: exit codes, output formats, `explain`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(path)
+        .join("Cargo.toml")
+}
+
+fn tallyho(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-tallyho"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_clean_workspace_exits_zero_with_a_summary() {
+    let out = tallyho(&[
+        "check",
+        "--manifest-path",
+        fixture("clean").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "tallyho: 6 files scanned (4 parsed), 8 declarations, 0 errors, 0 warnings in "
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn works_as_a_cargo_subcommand() {
+    // cargo runs `cargo-tallyho tallyho check ...`.
+    let out = tallyho(&[
+        "tallyho",
+        "check",
+        "--manifest-path",
+        fixture("clean").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_error_finding_exits_one_and_renders_like_rustc() {
+    let out = tallyho(&[
+        "check",
+        "--manifest-path",
+        fixture("rules/labels-unbounded").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("labels.unbounded"), "{stderr}");
+    assert!(stderr.contains("╭─[src/lib.rs:5:19]"), "{stderr}");
+    assert!(stderr.contains("help: bound it"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "NO_COLOR: no escape codes");
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let out = tallyho(&[
+        "check",
+        "--manifest-path",
+        fixture("rules/name-type-in-name").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("1 warning"));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let out = tallyho(&[
+        "check",
+        "--format",
+        "json",
+        "--manifest-path",
+        fixture("rules/name-duplicate").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let finding = &json["findings"][0];
+    for key in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "label",
+        "help",
+        "related",
+    ] {
+        assert!(finding.get(key).is_some(), "missing {key}: {finding}");
+    }
+    assert_eq!(finding["code"], "name.duplicate");
+    assert_eq!(finding["file"], "sessions/src/lib.rs");
+    assert_eq!(finding["related"][0]["file"], "pages/src/lib.rs");
+    assert_eq!(json["summary"]["errors"], 1);
+}
+
+#[test]
+fn github_output_is_one_annotation_per_finding() {
+    let out = tallyho(&[
+        "check",
+        "--format",
+        "github",
+        "--manifest-path",
+        fixture("rules/name-unit-mismatch").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("::error file=src/lib.rs,line=4,col=61,endLine=4,endColumn=72,title=name.unit_mismatch::"), "{first}");
+    assert!(
+        first.contains("%0Ahelp: rename it `payload_size_bytes`"),
+        "{first}"
+    );
+}
+
+#[test]
+fn usage_and_io_problems_exit_two() {
+    assert_eq!(
+        tallyho(&["check", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(tallyho(&["frobnicate"]).status.code(), Some(2));
+    let out = tallyho(&["check", "--manifest-path", "/nonexistent/Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: cargo metadata failed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn explain_prints_every_rule_page() {
+    let list = text(&tallyho(&["explain"]).stdout);
+    for rule in tallyho_analyzer::rules::RULES {
+        assert!(
+            list.contains(rule.code),
+            "{} missing from the list",
+            rule.code
+        );
+        let out = tallyho(&["explain", rule.code]);
+        assert_eq!(out.status.code(), Some(0));
+        let page = text(&out.stdout);
+        assert!(
+            page.contains("Fails:") && page.contains("Passes:") && page.contains("Why:"),
+            "{page}"
+        );
+    }
+    insta::assert_snapshot!(text(&tallyho(&["explain", "cardinality.metric"]).stdout));
+    assert_eq!(tallyho(&["explain", "name.nope"]).status.code(), Some(2));
+}
