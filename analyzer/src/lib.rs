@@ -261,6 +261,27 @@ fn in_pool<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Se
     }
 }
 
+/// Checks one file's text on its own, as the root of a crate that depends on tallyho:
+/// declarations, label sets and the name and label rules, without a workspace. For editor
+/// integrations and for fuzzing the scanner; never panics on any input.
+pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
+    let tallyho = ["tallyho".to_owned()];
+    let context = FileContext {
+        file: FileId(0),
+        package: "source",
+        crate_name: "source",
+        binary: None,
+        module: Vec::new(),
+        externs: &[],
+        tallyho: &tallyho,
+    };
+    let resolved = resolve::resolve(vec![scan::scan_file(&context, text)]);
+    let mut findings = resolved.findings;
+    findings.extend(rules::check_names(&resolved.declarations));
+    findings.extend(rules::check_labels(&resolved.label_sets));
+    (resolved.declarations, findings)
+}
+
 fn load_config(workspace: &Workspace, sources: &mut SourceMap) -> (Config, Vec<Finding>) {
     let Some((path, text)) = config::read(&workspace.root) else {
         return (Config::default(), Vec::new());
