@@ -33,7 +33,7 @@ fn a_clean_workspace_exits_zero_with_a_summary() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.starts_with(
-            "tallyho: 6 files scanned (4 parsed), 8 declarations, 0 errors, 0 warnings in "
+            "tallyho: 6 files scanned (4 parsed), 9 declarations, 0 errors, 0 warnings in "
         ),
         "{stderr}"
     );
