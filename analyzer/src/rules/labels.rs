@@ -3,8 +3,7 @@
 use crate::finding::Finding;
 use crate::model::{Domain, LabelSet};
 use crate::scan::RawStruct;
-
-const RESERVED_KEYS: &[&str] = &["le", "quantile", "service", "instance", "job"];
+use tallyho_syntax::{label_key_problem, KeyProblem};
 
 pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -41,30 +40,18 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
                 }
                 _ => {}
             }
-            let valid = key
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                findings.push(
-                    Finding::new(
-                        "labels.invalid_key",
-                        field.key_span.clone(),
-                        format!("`{key}` is not a valid label key"),
-                    )
-                    .label("label keys match [a-zA-Z_][a-zA-Z0-9_]*")
-                    .help(format!(
-                        "rename it to `{}`",
-                        key.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-                    )),
-                );
-            } else if key.starts_with("__") || RESERVED_KEYS.contains(&key) {
-                findings.push(
+            match label_key_problem(key) {
+                Some(KeyProblem::Invalid) => findings.push(
+                    Finding::new("labels.invalid_key", field.key_span.clone(), format!("`{key}` is not a valid label key"))
+                        .label("label keys match [a-zA-Z_][a-zA-Z0-9_]*")
+                        .help(format!("rename it to `{}`", key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))),
+                ),
+                Some(KeyProblem::Reserved) => findings.push(
                     Finding::new("labels.reserved_key", field.key_span.clone(), format!("`{key}` is a reserved label key"))
                         .label(if raw_field.renamed { "renamed to a reserved key" } else { "reserved" })
                         .help(format!("rename the field, or export it under another key: `#[label(rename = \"{key}_kind\")]`")),
-                );
+                ),
+                None => {}
             }
             if let Some(first) = set.fields[..index].iter().find(|f| f.key == field.key) {
                 findings.push(

@@ -4,7 +4,8 @@
 
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Fields, GenericArgument, ItemEnum, ItemStruct, PathArguments, Token, Type};
+use syn::{Attribute, Fields, ItemEnum, ItemStruct, Token, Type};
+use tallyho_syntax::{snake_case, FieldType, LabelAttr};
 
 use super::scope::segments;
 use super::Scanner;
@@ -63,14 +64,15 @@ pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Opti
         .named
         .iter()
         .map(|field| {
-            let attr = LabelAttr::parse(&field.attrs);
+            // A malformed attribute is the derive's to reject; read what is there.
+            let attr = LabelAttr::parse(&field.attrs, true).unwrap_or_default();
             let ident = field
                 .ident
                 .as_ref()
                 .map(|i| i.to_string())
                 .unwrap_or_default();
-            let (key, key_span, renamed) = match attr.rename {
-                Some((key, span)) => (key, scanner.span(span), true),
+            let (key, key_span, renamed) = match &attr.rename {
+                Some(lit) => (lit.value(), scanner.span(lit.span()), true),
                 None => (
                     ident.trim_start_matches("r#").to_owned(),
                     scanner.span(field.ident.as_ref().map_or(field.span(), |i| i.span())),
@@ -84,7 +86,10 @@ pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Opti
                 type_name: type_name(&field.ty),
                 type_span: scanner.span(field.ty.span()),
                 kind: classify(scanner, &field.ty),
-                max_values: attr.max_values.map(|(n, s)| (n, scanner.span(s))),
+                max_values: attr
+                    .max_values
+                    .as_ref()
+                    .and_then(|lit| Some((lit.base10_parse().ok()?, scanner.span(lit.span())))),
             }
         })
         .collect();
@@ -106,11 +111,11 @@ pub(super) fn label_enum(scanner: &Scanner<'_, '_>, item: &ItemEnum) -> RawEnum 
             break;
         }
         if let Ok(list) = &mut values {
-            let attr = LabelAttr::parse(&variant.attrs);
-            list.push(
-                attr.rename
-                    .map_or_else(|| snake_case(&variant.ident.to_string()), |(v, _)| v),
-            );
+            let attr = LabelAttr::parse(&variant.attrs, false).unwrap_or_default();
+            let value = attr
+                .rename
+                .map_or_else(|| snake_case(&variant.ident.to_string()), |lit| lit.value());
+            list.push(value);
         }
     }
     let mut path = scanner.scope().absolute(&["self".into()], false);
@@ -141,77 +146,22 @@ fn derives(scanner: &Scanner<'_, '_>, attrs: &[Attribute], trait_name: &str) -> 
 }
 
 fn classify(scanner: &Scanner<'_, '_>, ty: &Type) -> FieldKind {
-    match ty {
-        Type::Reference(reference) if is_str(&reference.elem) => FieldKind::Open("string"),
-        Type::Path(path) if path.qself.is_none() => {
-            let Some(last) = path.path.segments.last() else {
-                return FieldKind::Unsupported("an empty path");
-            };
-            let name = last.ident.to_string();
-            match name.as_str() {
-                "bool" if path.path.segments.len() == 1 => FieldKind::Bool,
-                "String" if last.arguments.is_empty() => FieldKind::Open("string"),
-                "Box" | "Cow" | "Arc" | "Rc" if has_str_argument(&last.arguments) => {
-                    FieldKind::Open("string")
-                }
-                "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-                    FieldKind::Open("integer")
-                }
-                "f32" | "f64" => {
-                    FieldKind::Unsupported("floating-point values are not label values")
-                }
-                "u128" | "i128" | "char" => {
-                    FieldKind::Unsupported("this primitive is not a label type")
-                }
-                "Vec" | "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" => {
-                    FieldKind::Unsupported("a collection is not a label value")
-                }
-                "Option" => match option_inner(&last.arguments) {
-                    Some(inner) => match classify(scanner, inner) {
-                        kind @ (FieldKind::Bool | FieldKind::Enum(_)) => {
-                            FieldKind::Optional(Box::new(kind))
-                        }
-                        FieldKind::Unsupported(reason) => FieldKind::Unsupported(reason),
-                        _ => FieldKind::Unsupported("Option of an open type is not supported"),
-                    },
-                    None => FieldKind::Unsupported("Option takes one type"),
-                },
-                _ => {
-                    let written = segments(&path.path);
-                    let mut candidates = vec![scanner
-                        .scope()
-                        .absolute(&written, path.path.leading_colon.is_some())];
-                    if written.len() == 1 {
-                        candidates.extend(scanner.scope().glob_candidates(&written[0]));
-                    }
-                    FieldKind::Enum(candidates)
-                }
+    match tallyho_syntax::classify(ty) {
+        FieldType::Bool => FieldKind::Bool,
+        FieldType::Enum(path) => {
+            let written = segments(&path.path);
+            let mut candidates = vec![scanner
+                .scope()
+                .absolute(&written, path.path.leading_colon.is_some())];
+            if written.len() == 1 {
+                candidates.extend(scanner.scope().glob_candidates(&written[0]));
             }
+            FieldKind::Enum(candidates)
         }
-        _ => FieldKind::Unsupported("this kind of type is not a label type"),
-    }
-}
-
-fn is_str(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
-}
-
-fn has_str_argument(args: &PathArguments) -> bool {
-    let PathArguments::AngleBracketed(args) = args else {
-        return false;
-    };
-    args.args
-        .iter()
-        .any(|arg| matches!(arg, GenericArgument::Type(t) if is_str(t)))
-}
-
-fn option_inner(args: &PathArguments) -> Option<&Type> {
-    let PathArguments::AngleBracketed(args) = args else {
-        return None;
-    };
-    match args.args.first()? {
-        GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
-        _ => None,
+        FieldType::Optional(inner) => FieldKind::Optional(Box::new(classify(scanner, inner))),
+        FieldType::OpenString => FieldKind::Open("string"),
+        FieldType::OpenInteger => FieldKind::Open("integer"),
+        FieldType::Unsupported(reason) => FieldKind::Unsupported(reason),
     }
 }
 
@@ -228,72 +178,4 @@ fn type_name(ty: &Type) -> String {
 fn quote_type(ty: &Type) -> String {
     use quote::ToTokens;
     ty.to_token_stream().to_string()
-}
-
-/// The `#[label(rename = "..", max_values = N)]` attribute. Malformed attributes are left
-/// to the derive, which rejects them at compile time.
-#[derive(Default)]
-struct LabelAttr {
-    rename: Option<(String, proc_macro2::Span)>,
-    max_values: Option<(u64, proc_macro2::Span)>,
-}
-
-impl LabelAttr {
-    fn parse(attrs: &[Attribute]) -> LabelAttr {
-        let mut out = LabelAttr::default();
-        for attr in attrs.iter().filter(|a| a.path().is_ident("label")) {
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    let lit: syn::LitStr = meta.value()?.parse()?;
-                    out.rename = Some((lit.value(), lit.span()));
-                } else if meta.path.is_ident("max_values") {
-                    let lit: syn::LitInt = meta.value()?.parse()?;
-                    out.max_values = Some((lit.base10_parse()?, lit.span()));
-                }
-                Ok(())
-            });
-        }
-        out
-    }
-}
-
-/// `CamelCase` to `snake_case`, exactly as `tallyho-derive` turns variants into values.
-pub(crate) fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev = i.checked_sub(1).map(|p| chars[p]);
-            let next = chars.get(i + 1);
-            let boundary = match prev {
-                None | Some('_') => false,
-                Some(p) => {
-                    p.is_lowercase()
-                        || p.is_ascii_digit()
-                        || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
-                }
-            };
-            if boundary {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::snake_case;
-
-    #[test]
-    fn converts_variant_names_like_the_derive() {
-        assert_eq!(snake_case("Eu"), "eu");
-        assert_eq!(snake_case("NotFound"), "not_found");
-        assert_eq!(snake_case("APAC"), "apac");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("V2Beta"), "v2_beta");
-    }
 }
