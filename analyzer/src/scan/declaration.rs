@@ -97,29 +97,18 @@ pub(super) fn evaluate(
         }
     };
 
-    // The constructor chain, outermost call first.
-    let mut calls = Vec::new();
-    let mut expr = &*item.expr;
-    let root = loop {
-        match expr {
-            Expr::MethodCall(call) => {
-                calls.push(call);
-                expr = &call.receiver;
-            }
-            Expr::Paren(inner) => expr = &inner.expr,
-            Expr::Group(inner) => expr = &inner.expr,
-            Expr::Call(call) if scanner.constructor_call(call).as_deref() == Some(type_name) => {
-                break call
-            }
-            other => {
-                return Err(not_evaluable(
-                    other,
-                    "not a constructor call",
-                    &format!(
-                        "initialize it with `{type_name}::new(\"name\")` and the builder methods"
-                    ),
-                ));
-            }
+    let (root, calls) = match chain(&item.expr) {
+        (Expr::Call(call), calls)
+            if scanner.constructor_call(call).as_deref() == Some(type_name) =>
+        {
+            (call, calls)
+        }
+        (other, _) => {
+            return Err(not_evaluable(
+                other,
+                "not a constructor call",
+                &format!("initialize it with `{type_name}::new(\"name\")` and the builder methods"),
+            ));
         }
     };
     let (name, name_span) = match root.args.first() {
