@@ -72,14 +72,9 @@ pub(super) fn evaluate(
     let labels = match (metric.grouped, label_arg) {
         (false, _) => None,
         (true, Some(syn::Type::Path(label))) => {
-            let written = segments(&label.path);
-            let leading = label.path.leading_colon.is_some();
-            label_candidates.push(scanner.scope().absolute(&written, leading));
-            if written.len() == 1 {
-                label_candidates.extend(scanner.scope().glob_candidates(&written[0]));
-            }
+            label_candidates = scanner.scope().candidates(&label.path);
             Some(LabelSetRef {
-                written: written.join("::"),
+                written: segments(&label.path).join("::"),
                 span: scanner.span(label.span()),
                 resolved: None,
             })

@@ -148,16 +148,7 @@ fn derives(scanner: &Scanner<'_, '_>, attrs: &[Attribute], trait_name: &str) -> 
 fn classify(scanner: &Scanner<'_, '_>, ty: &Type) -> FieldKind {
     match tallyho_syntax::classify(ty) {
         FieldType::Bool => FieldKind::Bool,
-        FieldType::Enum(path) => {
-            let written = segments(&path.path);
-            let mut candidates = vec![scanner
-                .scope()
-                .absolute(&written, path.path.leading_colon.is_some())];
-            if written.len() == 1 {
-                candidates.extend(scanner.scope().glob_candidates(&written[0]));
-            }
-            FieldKind::Enum(candidates)
-        }
+        FieldType::Enum(path) => FieldKind::Enum(scanner.scope().candidates(&path.path)),
         FieldType::Optional(inner) => FieldKind::Optional(Box::new(classify(scanner, inner))),
         FieldType::OpenString => FieldKind::Open("string"),
         FieldType::OpenInteger => FieldKind::Open("integer"),

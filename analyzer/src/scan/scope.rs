@@ -145,8 +145,19 @@ impl<'w> Scope<'w> {
         out
     }
 
+    /// Where the type at `path` may be defined, most likely first: the path the imports
+    /// give, then, for a bare identifier, each non-tallyho glob import.
+    pub(crate) fn candidates(&self, path: &syn::Path) -> Vec<Vec<String>> {
+        let written = segments(path);
+        let mut candidates = vec![self.absolute(&written, path.leading_colon.is_some())];
+        if let [ident] = written.as_slice() {
+            candidates.extend(self.glob_candidates(ident));
+        }
+        candidates
+    }
+
     /// Candidate absolute paths for a single identifier brought in by glob imports.
-    pub(crate) fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
+    fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
         self.globs
             .iter()
             .filter(|glob| !self.is_tallyho_path(glob))
@@ -244,7 +255,10 @@ mod tests {
             path("shop::orders::Local")
         );
         assert_eq!(scope.absolute(&path("super::Up"), false), path("shop::Up"));
-        assert_eq!(scope.glob_candidates("T"), vec![path("shop::x::T")]);
+        assert_eq!(
+            scope.candidates(&syn::parse_str("T").unwrap()),
+            vec![path("shop::orders::T"), path("shop::x::T")]
+        );
     }
 
     #[test]
