@@ -110,7 +110,7 @@ pub struct Declaration {
     pub module_path: String,
     /// The static's identifier.
     pub ident: String,
-    /// The whole `static` item.
+    /// The `static` item, from the keyword to the semicolon.
     pub span: Span,
     /// The name literal.
     pub name_span: Span,

@@ -6,9 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::{DependencyKind, MetadataCommand};
+use serde::{Deserialize, Serialize};
 
-/// A workspace to analyze.
-#[derive(Debug, Clone)]
+/// A workspace to analyze. Serializable, so the build step can cache it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workspace {
     /// The directory holding the workspace's `Cargo.toml`.
     pub root: PathBuf,
@@ -17,7 +18,7 @@ pub struct Workspace {
 }
 
 /// A member package.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Package {
     /// The package name.
     pub name: String,
@@ -36,7 +37,7 @@ pub struct Package {
 }
 
 /// A library or binary target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     /// The crate name as paths spell it (`shop_core`).
     pub crate_name: String,
@@ -135,6 +136,26 @@ impl Workspace {
     /// The package named `name`.
     pub fn package(&self, name: &str) -> Option<&Package> {
         self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// The `Cargo.toml` files that define the workspace: the root's and every member's.
+    pub fn manifests(&self) -> Vec<PathBuf> {
+        let mut manifests = vec![self.root.join("Cargo.toml")];
+        manifests.extend(self.packages.iter().map(|p| p.dir.join("Cargo.toml")));
+        manifests.sort();
+        manifests.dedup();
+        manifests
+    }
+
+    /// Every source file an analysis scans (`src/**/*.rs` of each member), sorted.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = crate::walk::source_files(&self.packages)
+            .0
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        files.sort();
+        files
     }
 
     /// `name` and every workspace package it depends on, directly or not.

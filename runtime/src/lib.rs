@@ -51,6 +51,28 @@ pub use service::{service, set_service, ServiceAlreadySet};
 pub use tallyho_derive::{LabelSet, LabelValue};
 pub use value::{ConstZero, Value};
 
+/// Includes the registry `tallyho-build` generated for this package and registers it, so
+/// every metric the package links exports from the first scrape (HELP from doc comments, zero
+/// values for every finite label combination) and the `service` label is the service's name.
+///
+/// Call it first thing in `main`, with `tallyho_build::Builder::new().compile()` in `build.rs`:
+///
+/// ```ignore
+/// fn main() {
+///     tallyho::include_registry!();
+///     // ...
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_registry {
+    () => {{
+        mod tallyho_registry {
+            include!(concat!(env!("OUT_DIR"), "/tallyho_registry.rs"));
+        }
+        tallyho_registry::register();
+    }};
+}
+
 /// Items the derives expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {

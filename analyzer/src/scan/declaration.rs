@@ -139,7 +139,13 @@ pub(super) fn evaluate(
         binary: scanner.context.binary.map(str::to_owned),
         module_path: scanner.scope().module.join("::"),
         ident: item.ident.to_string(),
-        span: scanner.span(item.span()),
+        // From `static` to `;`: attributes and doc comments are not where it is declared.
+        span: scanner.span(
+            item.static_token
+                .span
+                .join(item.semi_token.span)
+                .unwrap_or(item.static_token.span),
+        ),
         name_span,
         unit_span: None,
     };

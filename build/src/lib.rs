@@ -1,0 +1,324 @@
+//! The `build.rs` entry point: checks every metric of the workspace, fails the build on
+//! errors with rustc-style diagnostics, and writes the manifest and the registry source the
+//! package includes with `tallyho::include_registry!()`.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     tallyho_build::Builder::new().compile().unwrap();
+//! }
+//! ```
+//!
+//! A rerun with no source changed reuses the previous analysis (cached in `OUT_DIR`), so it
+//! costs a walk of the source tree and a `stat` per file.
+
+mod cache;
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tallyho_analyzer::{render, Analysis, Severity, Workspace};
+use tallyho_codegen::{registry_source, Manifest};
+
+use cache::Cache;
+
+/// Configures and runs the build step, in the style of `prost_build::Config`.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    manifest_dir: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    package: Option<String>,
+    service: Option<String>,
+    registry_file: String,
+    manifest_file: String,
+    cargo_instructions: bool,
+}
+
+/// What a build step did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Whether the previous analysis was reused because no input changed.
+    pub cached: bool,
+    /// Metrics in the generated registry.
+    pub metrics: usize,
+    /// Warnings passed to cargo.
+    pub warnings: usize,
+    /// The generated registry source.
+    pub registry: PathBuf,
+    /// The workspace manifest.
+    pub manifest: PathBuf,
+    /// Time taken.
+    pub elapsed: Duration,
+}
+
+/// Why the build step failed. Its `Debug` form is the rendered diagnostics, so that
+/// `compile().unwrap()` in `build.rs` shows them in cargo's output.
+pub enum Error {
+    /// The metrics have errors: the rendered diagnostics.
+    Findings { errors: usize, rendered: String },
+    /// The workspace could not be loaded, or a file not written.
+    Setup(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Findings { errors, .. } => {
+                write!(
+                    f,
+                    "tallyho found {errors} metric error{}",
+                    if *errors == 1 { "" } else { "s" }
+                )
+            }
+            Error::Setup(message) => write!(f, "tallyho-build: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Findings { rendered, .. } => write!(f, "{self}\n\n{rendered}"),
+            Error::Setup(_) => write!(f, "{self}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Defaults: the package and `OUT_DIR` cargo gives the build script, outputs
+    /// `tallyho_registry.rs` and `tallyho.manifest.yaml`.
+    pub fn new() -> Builder {
+        Builder {
+            manifest_dir: None,
+            out_dir: None,
+            package: None,
+            service: None,
+            registry_file: "tallyho_registry.rs".to_owned(),
+            manifest_file: "tallyho.manifest.yaml".to_owned(),
+            cargo_instructions: true,
+        }
+    }
+
+    /// The service name for the `service` label; by default the one `tallyho.yaml` maps to
+    /// this package, else the package's first binary.
+    pub fn service(mut self, name: impl Into<String>) -> Self {
+        self.service = Some(name.into());
+        self
+    }
+
+    /// Where to write outputs (default: `OUT_DIR`).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The package directory (default: `CARGO_MANIFEST_DIR`), for running outside cargo.
+    pub fn manifest_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.manifest_dir = Some(dir.into());
+        self
+    }
+
+    /// The package name (default: `CARGO_PKG_NAME`).
+    pub fn package(mut self, name: impl Into<String>) -> Self {
+        self.package = Some(name.into());
+        self
+    }
+
+    /// The generated registry's file name in the output directory. `include_registry!()`
+    /// expects the default.
+    pub fn registry_file(mut self, name: impl Into<String>) -> Self {
+        self.registry_file = name.into();
+        self
+    }
+
+    /// The manifest's file name in the output directory.
+    pub fn manifest_file(mut self, name: impl Into<String>) -> Self {
+        self.manifest_file = name.into();
+        self
+    }
+
+    /// Whether to print `cargo:` instructions (default: yes; off for tools and benchmarks).
+    pub fn cargo_instructions(mut self, on: bool) -> Self {
+        self.cargo_instructions = on;
+        self
+    }
+
+    /// Runs the build step.
+    pub fn compile(self) -> Result<Report, Error> {
+        let started = Instant::now();
+        let manifest_dir = dir_setting(self.manifest_dir.clone(), "CARGO_MANIFEST_DIR")?;
+        let out_dir = dir_setting(self.out_dir.clone(), "OUT_DIR")?;
+        let package = match &self.package {
+            Some(name) => name.clone(),
+            None => std::env::var("CARGO_PKG_NAME")
+                .map_err(|_| Error::Setup("CARGO_PKG_NAME is not set".into()))?,
+        };
+        let registry_path = out_dir.join(&self.registry_file);
+        let manifest_path = out_dir.join(&self.manifest_file);
+        let settings = format!(
+            "{package}|{:?}|{}|{}",
+            self.service, self.registry_file, self.manifest_file
+        );
+
+        let previous = Cache::load(&out_dir);
+        if let Some(cache) = &previous {
+            if cache.is_current(&settings) && registry_path.exists() && manifest_path.exists() {
+                self.emit(&cache.rerun, &cache.warnings);
+                return Ok(Report {
+                    cached: true,
+                    metrics: cache.metrics,
+                    warnings: cache.warnings.len(),
+                    registry: registry_path,
+                    manifest: manifest_path,
+                    elapsed: started.elapsed(),
+                });
+            }
+        }
+        // The workspace layout is reused while no Cargo.toml changed: no `cargo metadata`.
+        let metadata_started = Instant::now();
+        let workspace = match previous.and_then(Cache::into_workspace_if_current) {
+            Some(workspace) => workspace,
+            None => Workspace::load(Some(&manifest_dir.join("Cargo.toml")))
+                .map_err(|e| Error::Setup(e.to_string()))?,
+        };
+        let analysis = tallyho_analyzer::analyze_workspace(workspace, metadata_started.elapsed());
+
+        let rerun = rerun_paths(&analysis);
+        let warnings: Vec<String> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| render::human(&analysis.sources, f, false))
+            .collect();
+        self.emit(&rerun, &warnings);
+        if analysis.has_errors() {
+            let rendered = analysis
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| render::human(&analysis.sources, f, false))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(Error::Findings {
+                errors: analysis.count(Severity::Error),
+                rendered,
+            });
+        }
+
+        let service = self
+            .service
+            .clone()
+            .unwrap_or_else(|| service_name(&analysis, &package));
+        let registry = registry_source(&analysis, &package, &service);
+        let metrics = registry.matches(".register();").count();
+        write_if_changed(&registry_path, &registry)?;
+        write_if_changed(
+            &manifest_path,
+            &Manifest::from_analysis(&analysis).to_yaml(),
+        )?;
+        Cache::new(
+            &analysis.workspace,
+            &settings,
+            rerun,
+            warnings.clone(),
+            metrics,
+        )
+        .save(&out_dir);
+        Ok(Report {
+            cached: false,
+            metrics,
+            warnings: warnings.len(),
+            registry: registry_path,
+            manifest: manifest_path,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// `cargo:rerun-if-changed` for every input, and each warning line as `cargo:warning`.
+    fn emit(&self, rerun: &[String], warnings: &[String]) {
+        if !self.cargo_instructions {
+            return;
+        }
+        let mut out = String::new();
+        for path in rerun {
+            out.push_str("cargo:rerun-if-changed=");
+            out.push_str(path);
+            out.push('\n');
+        }
+        for warning in warnings {
+            for line in warning.lines().filter(|l| !l.trim().is_empty()) {
+                out.push_str("cargo:warning=");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        let _ = std::io::stdout().write_all(out.as_bytes());
+    }
+}
+
+fn dir_setting(explicit: Option<PathBuf>, variable: &str) -> Result<PathBuf, Error> {
+    explicit
+        .or_else(|| std::env::var_os(variable).map(PathBuf::from))
+        .ok_or_else(|| {
+            Error::Setup(format!(
+                "{variable} is not set: run from build.rs, or set it on the Builder"
+            ))
+        })
+}
+
+/// Every file the analysis depends on: manifests, the config, each `src/` folder (for new
+/// files) and each scanned file.
+fn rerun_paths(analysis: &Analysis) -> Vec<String> {
+    let workspace = &analysis.workspace;
+    let mut paths: Vec<PathBuf> = workspace.manifests();
+    let config = workspace.root.join(tallyho_analyzer::CONFIG_FILE);
+    if config.exists() {
+        paths.push(config);
+    }
+    paths.extend(
+        workspace
+            .packages
+            .iter()
+            .map(|p| p.dir.join("src"))
+            .filter(|p| p.is_dir()),
+    );
+    paths.extend(workspace.source_files());
+    paths.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// The `service` label: the name `tallyho.yaml` gives this package, else its first binary's.
+fn service_name(analysis: &Analysis, package: &str) -> String {
+    let bins: Vec<&str> = analysis
+        .workspace
+        .package(package)
+        .map(|p| p.bins.iter().map(|b| b.name.as_str()).collect())
+        .unwrap_or_default();
+    analysis
+        .config
+        .services
+        .iter()
+        .find(|(_, s)| s.krate == package || bins.contains(&s.krate.as_str()))
+        .map(|(name, _)| name.clone())
+        .or_else(|| bins.first().map(|b| (*b).to_owned()))
+        .unwrap_or_else(|| package.to_owned())
+}
+
+/// Writes only when the content differs, so an unchanged registry does not make cargo
+/// recompile the crate that includes it.
+fn write_if_changed(path: &Path, content: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    std::fs::write(path, content)
+        .map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))
+}

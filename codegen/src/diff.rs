@@ -1,0 +1,243 @@
+//! `cargo tallyho diff OLD NEW`: what a change does to the metrics, for review, and whether
+//! the new manifest stays within its budgets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::manifest::{Label, Manifest, Metric};
+
+/// One difference between two manifests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A metric only in the new manifest.
+    AddedMetric {
+        name: String,
+        kind: String,
+        series: u64,
+    },
+    /// A metric only in the old manifest.
+    RemovedMetric {
+        name: String,
+        kind: String,
+        series: u64,
+    },
+    /// A metric in both, with these differences.
+    ChangedMetric {
+        name: String,
+        details: Vec<String>,
+        series: (u64, u64),
+    },
+    /// A service only in the new manifest.
+    AddedService { name: String, series: u64 },
+    /// A service only in the old manifest.
+    RemovedService { name: String, series: u64 },
+    /// A service whose series total changed.
+    ChangedService { name: String, series: (u64, u64) },
+}
+
+/// The differences between two manifests, and the budgets the new one exceeds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ManifestDiff {
+    /// Metric changes (by name), then service changes (by name).
+    pub changes: Vec<Change>,
+    /// One line per metric over its limit and per service over its budget, in the new manifest.
+    pub over_budget: Vec<String>,
+}
+
+/// Compares `old` with `new`.
+pub fn diff(old: &Manifest, new: &Manifest) -> ManifestDiff {
+    let mut changes = Vec::new();
+    let old_metrics: BTreeMap<&str, &Metric> =
+        old.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
+    let new_metrics: BTreeMap<&str, &Metric> =
+        new.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
+    let mut names: Vec<&str> = old_metrics
+        .keys()
+        .chain(new_metrics.keys())
+        .copied()
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        match (old_metrics.get(name), new_metrics.get(name)) {
+            (None, Some(m)) => changes.push(Change::AddedMetric {
+                name: name.into(),
+                kind: m.kind.clone(),
+                series: m.series,
+            }),
+            (Some(m), None) => changes.push(Change::RemovedMetric {
+                name: name.into(),
+                kind: m.kind.clone(),
+                series: m.series,
+            }),
+            (Some(a), Some(b)) => {
+                let details = metric_details(a, b);
+                if !details.is_empty() {
+                    changes.push(Change::ChangedMetric {
+                        name: name.into(),
+                        details,
+                        series: (a.series, b.series),
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let old_services: BTreeMap<&str, u64> = old
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.series))
+        .collect();
+    let new_services: BTreeMap<&str, u64> = new
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.series))
+        .collect();
+    let mut services: Vec<&str> = old_services
+        .keys()
+        .chain(new_services.keys())
+        .copied()
+        .collect();
+    services.sort();
+    services.dedup();
+    for name in services {
+        match (old_services.get(name), new_services.get(name)) {
+            (None, Some(&series)) => changes.push(Change::AddedService {
+                name: name.into(),
+                series,
+            }),
+            (Some(&series), None) => changes.push(Change::RemovedService {
+                name: name.into(),
+                series,
+            }),
+            (Some(&a), Some(&b)) if a != b => changes.push(Change::ChangedService {
+                name: name.into(),
+                series: (a, b),
+            }),
+            _ => {}
+        }
+    }
+    let mut over_budget = Vec::new();
+    for m in &new.metrics {
+        if m.series > m.limit {
+            over_budget.push(format!(
+                "metric {}: {} series, over its limit of {}",
+                m.name, m.series, m.limit
+            ));
+        }
+    }
+    for s in &new.services {
+        if s.series > new.limits.series_per_service {
+            over_budget.push(format!(
+                "service {}: {} series, over the budget of {}",
+                s.name, s.series, new.limits.series_per_service
+            ));
+        }
+    }
+    ManifestDiff {
+        changes,
+        over_budget,
+    }
+}
+
+fn metric_details(a: &Metric, b: &Metric) -> Vec<String> {
+    let mut details = Vec::new();
+    let mut field = |what: &str, x: &dyn fmt::Display, y: &dyn fmt::Display| {
+        let (x, y) = (x.to_string(), y.to_string());
+        if x != y {
+            details.push(format!("{what} {x} -> {y}"));
+        }
+    };
+    field("kind", &a.kind, &b.kind);
+    field("value type", &a.value_type, &b.value_type);
+    field(
+        "unit",
+        &a.unit.as_deref().unwrap_or("none"),
+        &b.unit.as_deref().unwrap_or("none"),
+    );
+    field("labels", &labels(&a.labels), &labels(&b.labels));
+    field(
+        "buckets",
+        &format!("{:?}", a.buckets.as_deref().unwrap_or(&[])),
+        &format!("{:?}", b.buckets.as_deref().unwrap_or(&[])),
+    );
+    field("limit", &a.limit, &b.limit);
+    field("help", &a.help, &b.help);
+    if a.series != b.series {
+        details.push(format!(
+            "series {} -> {} ({})",
+            a.series,
+            b.series,
+            signed(a.series, b.series)
+        ));
+    }
+    details
+}
+
+/// `key: values` per label, as one line.
+fn labels(labels: &[Label]) -> String {
+    if labels.is_empty() {
+        return "none".to_owned();
+    }
+    let one = |l: &Label| match (&l.values, l.max_values) {
+        (Some(values), _) => format!(
+            "{}{{{}{}}}",
+            l.key,
+            if l.optional { "none," } else { "" },
+            values.join(",")
+        ),
+        (None, Some(max)) => format!("{}{{<={max}}}", l.key),
+        (None, None) => l.key.clone(),
+    };
+    format!(
+        "({})",
+        labels.iter().map(one).collect::<Vec<_>>().join(", ")
+    )
+}
+
+fn signed(from: u64, to: u64) -> String {
+    if to >= from {
+        format!("+{}", to - from)
+    } else {
+        format!("-{}", from - to)
+    }
+}
+
+impl fmt::Display for ManifestDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.changes.is_empty() {
+            writeln!(f, "no metric changes")?;
+        }
+        for change in &self.changes {
+            match change {
+                Change::AddedMetric { name, kind, series } => {
+                    writeln!(f, "+ metric {name} ({kind}, {series} series)")?
+                }
+                Change::RemovedMetric { name, kind, series } => {
+                    writeln!(f, "- metric {name} ({kind}, {series} series)")?
+                }
+                Change::ChangedMetric { name, details, .. } => {
+                    writeln!(f, "~ metric {name}: {}", details.join("; "))?
+                }
+                Change::AddedService { name, series } => {
+                    writeln!(f, "+ service {name} ({series} series)")?
+                }
+                Change::RemovedService { name, series } => {
+                    writeln!(f, "- service {name} ({series} series)")?
+                }
+                Change::ChangedService {
+                    name,
+                    series: (a, b),
+                } => writeln!(
+                    f,
+                    "~ service {name}: series {a} -> {b} ({})",
+                    signed(*a, *b)
+                )?,
+            }
+        }
+        for line in &self.over_budget {
+            writeln!(f, "! {line}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,11 @@
+//! What the build step produces from an analysis: the metrics manifest (the contract between
+//! the build-time and run-time halves, committed and reviewed) and the registry source a
+//! service includes so every declared metric exports from the first scrape.
+
+mod diff;
+mod manifest;
+mod registry;
+
+pub use diff::{diff, Change, ManifestDiff};
+pub use manifest::{Label, Limits, Manifest, ManifestError, Metric, Service, SCHEMA_VERSION};
+pub use registry::registry_source;

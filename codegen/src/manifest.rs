@@ -1,0 +1,264 @@
+//! `tallyho.manifest.yaml`: every metric and service of a workspace, sorted and stable, so a
+//! diff of the file is a review of the metrics change.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind, DEFAULT_BUCKETS};
+
+/// The manifest format version; readers reject others.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A workspace's metrics, as the build step and `cargo tallyho manifest` write them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// The limits in effect, so a diff can judge budgets on its own.
+    pub limits: Limits,
+    /// Every metric, sorted by name.
+    pub metrics: Vec<Metric>,
+    /// Every service, sorted by name.
+    pub services: Vec<Service>,
+}
+
+/// Series limits from `tallyho.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Default series limit per metric.
+    pub series_per_metric: u64,
+    /// Series budget per service.
+    pub series_per_service: u64,
+}
+
+/// One metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    /// The metric name (a counter exports `<name>_total`).
+    pub name: String,
+    /// `counter`, `gauge` or `histogram`.
+    pub kind: String,
+    /// `u64`, `i64` or `f64`.
+    pub value_type: String,
+    /// The help text.
+    pub help: String,
+    /// The base unit, when declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The package declaring it.
+    pub package: String,
+    /// The crate declaring it, as paths name it.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// The module path in that crate (empty at the root).
+    pub module: String,
+    /// The `static`'s identifier.
+    #[serde(rename = "static")]
+    pub ident: String,
+    /// The declaring file, relative to the workspace root.
+    pub file: String,
+    /// The line of the `static`.
+    pub line: usize,
+    /// The label struct, `crate::module::Ident`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_type: Option<String>,
+    /// The labels, in field order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+    /// A histogram's bucket bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<Vec<f64>>,
+    /// Series exported: label combinations, times buckets + 3 for histograms.
+    pub series: u64,
+    /// This metric's series limit (its override, else the default).
+    pub limit: u64,
+}
+
+/// One label of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// The exported key.
+    pub key: String,
+    /// The Rust type as written.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The values, for finite labels (`Option` adds the absent value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// Whether the label may be absent (`Option`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// The bound of an open label; values past it export as `__overflow__`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_values: Option<u64>,
+}
+
+/// One service: a binary and the metrics it links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The service name (the `service` label).
+    pub name: String,
+    /// The package building it.
+    pub package: String,
+    /// The binary target.
+    pub binary: String,
+    /// Workspace packages linked into it.
+    pub packages: Vec<String>,
+    /// Metrics it exports, sorted.
+    pub metrics: Vec<String>,
+    /// Their series, summed.
+    pub series: u64,
+}
+
+/// A manifest that could not be read.
+#[derive(Debug)]
+pub struct ManifestError(pub String);
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+impl Manifest {
+    /// The manifest of an analysis. Metrics whose series are unknown (their analysis has
+    /// errors) count 0 series.
+    pub fn from_analysis(analysis: &Analysis) -> Manifest {
+        let config = &analysis.config;
+        let mut metrics: Vec<Metric> = analysis
+            .declarations
+            .iter()
+            .map(|d| {
+                let limit = config
+                    .overrides
+                    .get(&d.name)
+                    .map_or(config.limits.series_per_metric, |o| o.series);
+                metric(analysis, d, limit)
+            })
+            .collect();
+        metrics.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.file.cmp(&b.file)));
+        let mut services: Vec<Service> = analysis
+            .services
+            .iter()
+            .map(|s| Service {
+                name: s.name.clone(),
+                package: s.package.clone(),
+                binary: s.binary.clone(),
+                packages: s.packages.clone(),
+                metrics: s.metrics.clone(),
+                series: s.series,
+            })
+            .collect();
+        services.sort_by(|a, b| a.name.cmp(&b.name));
+        Manifest {
+            schema: SCHEMA_VERSION,
+            limits: Limits {
+                series_per_metric: config.limits.series_per_metric,
+                series_per_service: config.limits.series_per_service,
+            },
+            metrics,
+            services,
+        }
+    }
+
+    /// The YAML form, as committed.
+    pub fn to_yaml(&self) -> String {
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!("# tallyho metrics manifest: generated by `cargo tallyho manifest`; do not edit.\n{body}")
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// Reads a manifest in either form (JSON is valid YAML, but its errors read better).
+    pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text)
+                .map_err(|e| ManifestError(format!("invalid manifest: {e}")))?
+        } else {
+            serde_yaml::from_str(text)
+                .map_err(|e| ManifestError(format!("invalid manifest: {e}")))?
+        };
+        if manifest.schema != SCHEMA_VERSION {
+            return Err(ManifestError(format!(
+                "manifest schema {} is not supported (this tallyho reads schema {SCHEMA_VERSION})",
+                manifest.schema
+            )));
+        }
+        Ok(manifest)
+    }
+
+    /// The metric named `name`.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}
+
+fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
+    let set = d.labels.as_ref().and_then(|l| l.resolved.as_ref());
+    let labels = set.map_or_else(Vec::new, |set| {
+        set.fields
+            .iter()
+            .map(|f| {
+                let (values, optional, max_values) = match &f.domain {
+                    Domain::Finite(values) => (Some(values.clone()), false, None),
+                    Domain::Optional(values) => (Some(values.clone()), true, None),
+                    Domain::Bounded { max_values, .. } => (None, false, Some(*max_values)),
+                    Domain::Unbounded | Domain::Unsupported(_) => (None, false, None),
+                };
+                Label {
+                    key: f.key.clone(),
+                    type_name: f.type_name.clone(),
+                    values,
+                    optional,
+                    max_values,
+                }
+            })
+            .collect()
+    });
+    let file = &analysis.sources.get(d.span.file);
+    Metric {
+        name: d.name.clone(),
+        kind: d.kind.to_string(),
+        value_type: serde_json::to_value(d.value_type)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        help: d.help.clone(),
+        unit: d.unit.clone(),
+        package: d.package.clone(),
+        crate_name: d.crate_name.clone(),
+        module: d.module_path.clone(),
+        ident: d.ident.clone(),
+        file: file.name.clone(),
+        line: analysis
+            .sources
+            .line_column(d.span.file, d.span.range.start)
+            .0,
+        label_type: set.map(|s| {
+            [s.crate_name.as_str(), &s.module_path, &s.ident]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("::")
+        }),
+        labels,
+        buckets: (d.kind == MetricKind::Histogram).then(|| {
+            d.buckets
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BUCKETS.to_vec())
+        }),
+        series: d.series().unwrap_or(0),
+        limit,
+    }
+}

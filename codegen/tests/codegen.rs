@@ -1,0 +1,91 @@
+//! The manifest and the generated registry of the clean fixture, snapshot-tested, and the
+//! manifest diff.
+
+use std::path::Path;
+
+use tallyho_analyzer::analyze;
+use tallyho_codegen::{diff, registry_source, Change, Manifest};
+
+fn clean() -> tallyho_analyzer::Analysis {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/clean/Cargo.toml");
+    let analysis = analyze(Some(&path)).expect("the clean fixture loads");
+    assert!(analysis.findings.is_empty());
+    analysis
+}
+
+#[test]
+fn the_manifest_is_deterministic_and_round_trips() {
+    let analysis = clean();
+    let manifest = Manifest::from_analysis(&analysis);
+    let yaml = manifest.to_yaml();
+    insta::assert_snapshot!("clean_manifest_yaml", yaml);
+    assert_eq!(
+        Manifest::from_analysis(&clean()).to_yaml(),
+        yaml,
+        "a second analysis gives the same bytes"
+    );
+    assert_eq!(Manifest::parse(&yaml).expect("YAML parses"), manifest);
+    assert_eq!(
+        Manifest::parse(&manifest.to_json()).expect("JSON parses"),
+        manifest
+    );
+}
+
+#[test]
+fn bad_manifests_are_errors() {
+    assert!(Manifest::parse("schema: 2\nlimits: {series_per_metric: 1, series_per_service: 1}\nmetrics: []\nservices: []\n")
+        .unwrap_err()
+        .to_string()
+        .contains("schema 2 is not supported"));
+    assert!(Manifest::parse("schema: 1\nsurprise: true\n")
+        .unwrap_err()
+        .to_string()
+        .contains("unknown field"));
+    assert!(Manifest::parse("{ not json").is_err());
+}
+
+#[test]
+fn the_registry_covers_the_linked_crates() {
+    let analysis = clean();
+    let source = registry_source(&analysis, "shop-server", "shop");
+    insta::assert_snapshot!("clean_registry_shop_server", source);
+    // A library's registry has its own metrics and those of the libraries it links only.
+    let core = registry_source(&analysis, "shop-core", "shop-core");
+    assert!(core.contains("// 3 metrics from shop-core."), "{core}");
+    assert!(!core.contains("payments"));
+}
+
+#[test]
+fn diff_reports_changes_and_budgets() {
+    let old = Manifest::from_analysis(&clean());
+    let mut new = old.clone();
+    new.metrics.retain(|m| m.name != "payments_in_flight");
+    let orders = new
+        .metrics
+        .iter_mut()
+        .find(|m| m.name == "orders_by_region")
+        .expect("metric");
+    orders.labels[1].values = Some(vec![
+        "eu".into(),
+        "us".into(),
+        "apac".into(),
+        "latam".into(),
+    ]);
+    orders.series = 8;
+    let mut added = old.metric("orders_processed").expect("metric").clone();
+    added.name = "orders_cancelled".into();
+    new.metrics.push(added);
+    new.services[0].series = 20_000;
+    let result = diff(&old, &new);
+    insta::assert_snapshot!("diff_text", result.to_string());
+    assert!(result
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::AddedMetric { name, .. } if name == "orders_cancelled")));
+    assert_eq!(
+        result.over_budget,
+        ["service shop: 20000 series, over the budget of 10000"]
+    );
+    assert!(diff(&old, &old).changes.is_empty());
+    assert_eq!(diff(&old, &old).to_string(), "no metric changes\n");
+}
