@@ -2,11 +2,13 @@
 //! errors with rustc-style diagnostics, and writes the manifest and the registry source the
 //! package includes with `tallyho::include_registry!()`.
 //!
-//! ```no_run
+//! ```text
 //! // build.rs
 //! fn main() {
 //!     tallyho_build::Builder::new().compile().unwrap();
 //! }
+//! // src/main.rs, first thing in main:
+//! tallyho::include_registry!();
 //! ```
 //!
 //! A rerun with no source changed reuses the previous analysis (cached in `OUT_DIR`), so it
