@@ -1,13 +1,15 @@
-//! `cargo tallyho`: checks a workspace's metric declarations from the command line and CI.
+//! `cargo tallyho`: checks a workspace's metric declarations, writes and compares its
+//! manifest, from the command line and CI.
 //!
 //! Exit status: 0 when no finding is an error, 1 when one is, 2 for usage or I/O problems.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tallyho_analyzer::{render, rules, Analysis, Severity};
+use tallyho_codegen::Manifest;
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +37,29 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Write the metrics manifest (tallyho.manifest.yaml), or check the committed one is current.
+    Manifest {
+        /// Path to the workspace's (or a member's) Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// yaml (the committed form) or json.
+        #[arg(long, value_enum, default_value_t = ManifestFormat::Yaml)]
+        format: ManifestFormat,
+        /// Fail if the file (-o, else tallyho.manifest.yaml at the workspace root) is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Compare two manifests: metrics added and removed, label and series changes per metric
+    /// and per service. Fails when the new one exceeds a budget.
+    Diff {
+        /// The manifest before the change.
+        old: PathBuf,
+        /// The manifest after it.
+        new: PathBuf,
+    },
     /// Print a rule's page: what it checks, why, and a failing and a passing example.
     Explain {
         /// The rule code, e.g. `labels.unbounded`; without it, list every rule.
@@ -47,6 +72,12 @@ enum Format {
     Human,
     Json,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ManifestFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -79,6 +110,13 @@ fn main() -> ExitCode {
             format,
             color,
         } => check(manifest_path, format, color),
+        Command::Manifest {
+            manifest_path,
+            output,
+            format,
+            check,
+        } => manifest(manifest_path, output, format, check),
+        Command::Diff { old, new } => diff(&old, &new),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
@@ -122,6 +160,109 @@ fn check(manifest_path: Option<PathBuf>, format: Format, color: Color) -> ExitCo
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn manifest(
+    manifest_path: Option<PathBuf>,
+    output: Option<PathBuf>,
+    format: ManifestFormat,
+    check: bool,
+) -> ExitCode {
+    let analysis = match tallyho_analyzer::analyze(manifest_path.as_deref()) {
+        Ok(analysis) => analysis,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if analysis.has_errors() {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        for finding in analysis
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            eprintln!("{}", render::human(&analysis.sources, finding, color));
+        }
+        eprintln!("error: no manifest while the metrics have errors");
+        return ExitCode::from(1);
+    }
+    let manifest = Manifest::from_analysis(&analysis);
+    let text = match format {
+        ManifestFormat::Yaml => manifest.to_yaml(),
+        ManifestFormat::Json => manifest.to_json(),
+    };
+    if check {
+        let path = output.unwrap_or_else(|| analysis.workspace.root.join("tallyho.manifest.yaml"));
+        return match std::fs::read_to_string(&path) {
+            Ok(committed) if committed == text => {
+                eprintln!("tallyho: {} is current", path.display());
+                ExitCode::SUCCESS
+            }
+            Ok(committed) => {
+                eprintln!(
+                    "error: {} is stale; regenerate it with `cargo tallyho manifest -o {}`",
+                    path.display(),
+                    path.display()
+                );
+                if let Ok(old) = Manifest::parse(&committed) {
+                    eprint!("{}", tallyho_codegen::diff(&old, &manifest));
+                }
+                ExitCode::from(1)
+            }
+            Err(err) => {
+                eprintln!(
+                    "error: cannot read {}: {err}; create it with `cargo tallyho manifest -o {}`",
+                    path.display(),
+                    path.display()
+                );
+                ExitCode::from(1)
+            }
+        };
+    }
+    match output {
+        Some(path) => match std::fs::write(&path, &text) {
+            Ok(()) => {
+                eprintln!(
+                    "tallyho: wrote {} ({} metrics, {} services)",
+                    path.display(),
+                    manifest.metrics.len(),
+                    manifest.services.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: cannot write {}: {err}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        None => match std::io::stdout().write_all(text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        },
+    }
+}
+
+fn diff(old: &Path, new: &Path) -> ExitCode {
+    let read = |path: &Path| -> Result<Manifest, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Manifest::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (old, new) = match (read(old), read(new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(err), _) | (_, Err(err)) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tallyho_codegen::diff(&old, &new);
+    print!("{result}");
+    if result.over_budget.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The exposition formats, checked line by line and by promtool.
 
-mod support;
+use tallyho_tests as support;
 
 use tallyho::{
     Counter, CounterGroup, Descriptor, Field, Format, Gauge, GaugeGroup, Histogram, HistogramGroup,

@@ -1,6 +1,6 @@
 //! The built-in `/metrics` endpoint, including clients that misbehave.
 
-mod support;
+use tallyho_tests as support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

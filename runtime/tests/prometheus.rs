@@ -1,7 +1,7 @@
 //! End to end: the example service scraped by a real Prometheus server on loopback, its
 //! values read back through Prometheus' HTTP query API.
 
-mod support;
+use tallyho_tests as support;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{free_port, http_get, url_encode, KillOnDrop};
+use tallyho_tests::{free_port, http_get, url_encode, KillOnDrop};
 
 const ORDERS: u64 = 30;
 

@@ -1,5 +1,5 @@
-//! Shared by the integration tests: running the real Prometheus tools.
-#![allow(dead_code)] // Each test binary uses a different part.
+//! Helpers the interop and end-to-end tests share: finding and running the real Prometheus
+//! tools, plain HTTP on loopback, child processes that die with the test.
 
 use std::io::Write;
 use std::path::PathBuf;
