@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! // build.rs
-//! fn main() {
-//!     tallyho_build::Builder::new().compile().unwrap();
+//! fn main() -> Result<(), tallyho_build::Error> {
+//!     tallyho_build::Builder::new().compile()?;
+//!     Ok(())
 //! }
 //! // src/main.rs, first thing in main:
 //! tallyho::include_registry!();
@@ -55,8 +56,8 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-/// Why the build step failed. Its `Debug` form is the rendered diagnostics, so that
-/// `compile().unwrap()` in `build.rs` shows them in cargo's output.
+/// Why the build step failed. Its `Debug` form is the rendered diagnostics, so a `build.rs`
+/// returning `Result<(), tallyho_build::Error>` shows them in cargo's output.
 pub enum Error {
     /// The metrics have errors: the rendered diagnostics.
     Findings { errors: usize, rendered: String },

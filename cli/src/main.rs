@@ -225,10 +225,10 @@ fn manifest(
         Some(path) => match std::fs::write(&path, &text) {
             Ok(()) => {
                 eprintln!(
-                    "tallyho: wrote {} ({} metrics, {} services)",
+                    "tallyho: wrote {} ({}, {})",
                     path.display(),
-                    manifest.metrics.len(),
-                    manifest.services.len()
+                    plural(manifest.metrics.len(), "metric"),
+                    plural(manifest.services.len(), "service")
                 );
                 ExitCode::SUCCESS
             }
@@ -266,10 +266,13 @@ fn diff(old: &Path, new: &Path) -> ExitCode {
     }
 }
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn summary(analysis: &Analysis) -> String {
     let stats = &analysis.stats;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "tallyho: {} scanned ({} parsed), {}, {}, {} in {:.0} ms (metadata {:.0}, walk {:.0}, filter {:.0}, parse {:.0}, rules {:.0})\n",
         plural(stats.files, "file"),

@@ -104,8 +104,8 @@ fn metric_finding(declaration: &Declaration, series: u64, limit: u64, source: &s
         .map(|f| f.domain.size().unwrap_or(0))
         .collect();
     let combinations = sizes.iter().product::<u64>();
-    let mut arithmetic = if sizes.is_empty() {
-        "1".to_owned()
+    let mut arithmetic = if sizes.len() <= 1 {
+        combinations.to_string()
     } else {
         format!(
             "{} = {combinations}",

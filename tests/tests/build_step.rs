@@ -1,0 +1,176 @@
+//! The build step end to end: `fixtures/shop` built by cargo with `tallyho-build`, its server
+//! scraped; a violating fixture failing the build with the diagnostic; a warning-only one
+//! building with cargo warnings; the generated code clean under clippy.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tallyho_codegen::Manifest;
+use tallyho_tests::{http_get, promtool_check, KillOnDrop};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+/// Runs cargo on a fixture with a target directory shared by the end-to-end tests.
+fn cargo(fixture_dir: &Path, args: &[&str]) -> Output {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
+    let (subcommand, rest) = args.split_first().expect("a cargo subcommand");
+    Command::new(env!("CARGO"))
+        .arg(subcommand)
+        .arg("--locked")
+        .args(rest)
+        .current_dir(fixture_dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("NO_COLOR", "1")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn start_shop() -> (KillOnDrop, SocketAddr) {
+    let output = cargo(&fixture("shop"), &["build", "-p", "shop-server"]);
+    assert!(
+        output.status.success(),
+        "the shop builds:\n{}",
+        text(&output.stderr)
+    );
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/debug/shop-server");
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("TALLYHO_SERVICE")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("shop-server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the address line");
+    let addr = line
+        .trim()
+        .strip_prefix("shop-server: serving http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    (guard, addr)
+}
+
+#[test]
+fn the_first_scrape_shows_every_declared_metric() {
+    let manifest_text =
+        std::fs::read_to_string(fixture("shop/tallyho.manifest.yaml")).expect("committed manifest");
+    let manifest = Manifest::parse(&manifest_text).expect("valid manifest");
+    let (_shop, addr) = start_shop();
+    let (status, body) = http_get(addr, "/metrics").expect("scrape");
+    assert_eq!(status, 200);
+    promtool_check(&body);
+
+    for metric in &manifest.metrics {
+        let family = if metric.kind == "counter" {
+            format!("{}_total", metric.name)
+        } else {
+            metric.name.clone()
+        };
+        let help = format!("# HELP {family} {}\n", metric.help);
+        assert!(
+            body.contains(&help),
+            "HELP from the doc comment of {}: {help}",
+            metric.name
+        );
+        assert!(
+            body.contains(&format!("# TYPE {family} {}\n", metric.kind)),
+            "{}",
+            metric.name
+        );
+        // Every finite label combination is there from the start, at zero.
+        if metric.labels.iter().all(|l| l.values.is_some()) {
+            let sample = match metric.kind.as_str() {
+                "histogram" => format!("{}_count{{", metric.name),
+                _ => format!("{family}{{"),
+            };
+            let series: Vec<&str> = body.lines().filter(|l| l.starts_with(&sample)).collect();
+            let combinations = match &metric.buckets {
+                Some(buckets) => metric.series / (buckets.len() as u64 + 3),
+                None => metric.series,
+            };
+            assert_eq!(
+                series.len() as u64,
+                combinations,
+                "{}: {series:#?}",
+                metric.name
+            );
+            assert!(
+                series.iter().all(|l| l.ends_with(" 0")),
+                "{}: {series:#?}",
+                metric.name
+            );
+        }
+    }
+    for sample in body.lines().filter(|l| !l.starts_with('#')) {
+        assert!(
+            sample.contains("{service=\"shop\""),
+            "every series carries the service label: {sample}"
+        );
+    }
+}
+
+#[test]
+fn the_committed_manifest_is_current() {
+    let analysis =
+        tallyho_analyzer::analyze(Some(&fixture("shop/Cargo.toml"))).expect("the shop loads");
+    let current = Manifest::from_analysis(&analysis).to_yaml();
+    let committed =
+        std::fs::read_to_string(fixture("shop/tallyho.manifest.yaml")).expect("committed manifest");
+    assert_eq!(committed, current, "regenerate: cargo tallyho manifest --manifest-path fixtures/shop/Cargo.toml -o fixtures/shop/tallyho.manifest.yaml");
+}
+
+#[test]
+fn a_metric_error_fails_the_build_with_the_rendered_diagnostic() {
+    let output = cargo(&fixture("build-error"), &["build"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("Error: tallyho found 1 metric error"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cardinality.metric"), "{stderr}");
+    assert!(stderr.contains("╭─[src/main.rs:10:65]"), "{stderr}");
+    assert!(stderr.contains("help: narrow the widest label"), "{stderr}");
+}
+
+#[test]
+fn warnings_build_and_show_as_cargo_warnings() {
+    let output = cargo(&fixture("build-warning"), &["build"]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let prefix = "warning: fixture-build-warning@0.1.0: ";
+    assert!(
+        stderr.contains(&format!("{prefix}name.non_base_unit")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{prefix}  help: record seconds and name it `page_render_seconds`"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_generated_code_passes_clippy_with_warnings_denied() {
+    let output = cargo(
+        &fixture("shop"),
+        &["clippy", "-p", "shop-server", "--", "-D", "warnings"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
