@@ -21,27 +21,40 @@ fn shop() -> PathBuf {
 static MILLION: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
     let dir = tempfile::tempdir().expect("temp dir");
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    tallyho_bench::generate_workspace(dir.path(), &runtime, tallyho_bench::Shape::MILLION_LINES).expect("generate");
+    tallyho_bench::generate_workspace(dir.path(), &runtime, tallyho_bench::Shape::MILLION_LINES)
+        .expect("generate");
     dir
 });
 
 fn builder(package_dir: PathBuf, package: &str, out_dir: &Path) -> Builder {
-    Builder::new().manifest_dir(package_dir).package(package).out_dir(out_dir).cargo_instructions(false)
+    Builder::new()
+        .manifest_dir(package_dir)
+        .package(package)
+        .out_dir(out_dir)
+        .cargo_instructions(false)
 }
 
 fn cold(bencher: Bencher, package_dir: PathBuf, package: &str) {
-    bencher.with_inputs(|| tempfile::tempdir().expect("out dir")).bench_values(|out| {
-        let report = builder(package_dir.clone(), package, out.path()).compile().expect("clean");
-        assert!(!report.cached);
-        out
-    });
+    bencher
+        .with_inputs(|| tempfile::tempdir().expect("out dir"))
+        .bench_values(|out| {
+            let report = builder(package_dir.clone(), package, out.path())
+                .compile()
+                .expect("clean");
+            assert!(!report.cached);
+            out
+        });
 }
 
 fn no_change(bencher: Bencher, package_dir: PathBuf, package: &str) {
     let out = tempfile::tempdir().expect("out dir");
-    builder(package_dir.clone(), package, out.path()).compile().expect("clean");
+    builder(package_dir.clone(), package, out.path())
+        .compile()
+        .expect("clean");
     bencher.bench(|| {
-        let report = builder(package_dir.clone(), package, out.path()).compile().expect("clean");
+        let report = builder(package_dir.clone(), package, out.path())
+            .compile()
+            .expect("clean");
         assert!(report.cached);
     });
 }

@@ -165,3 +165,113 @@ fn explain_prints_every_rule_page() {
     insta::assert_snapshot!(text(&tallyho(&["explain", "cardinality.metric"]).stdout));
     assert_eq!(tallyho(&["explain", "name.nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn manifest_writes_checks_and_refuses_errors() {
+    let shop = fixture("shop");
+    let out = tallyho(&[
+        "manifest",
+        "--check",
+        "--manifest-path",
+        shop.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the committed shop manifest is current: {}",
+        text(&out.stderr)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.yaml");
+    let file = file.to_str().unwrap();
+    let out = tallyho(&[
+        "manifest",
+        "--manifest-path",
+        shop.to_str().unwrap(),
+        "-o",
+        file,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stderr),
+        format!("tallyho: wrote {file} (8 metrics, 1 service)\n")
+    );
+    std::fs::write(
+        file,
+        std::fs::read_to_string(file)
+            .unwrap()
+            .replace("series: 126", "series: 12"),
+    )
+    .unwrap();
+    let out = tallyho(&[
+        "manifest",
+        "--check",
+        "--manifest-path",
+        shop.to_str().unwrap(),
+        "-o",
+        file,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is stale"), "{stderr}");
+    assert!(stderr.contains("series 12 -> 126"), "{stderr}");
+
+    let json = tallyho(&[
+        "manifest",
+        "--format",
+        "json",
+        "--manifest-path",
+        shop.to_str().unwrap(),
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["schema"], 1);
+
+    let out = tallyho(&[
+        "manifest",
+        "--manifest-path",
+        fixture("rules/labels-unbounded").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no manifest while the metrics have errors"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn diff_prints_changes_and_fails_over_budget() {
+    let committed = fixture("shop").with_file_name("tallyho.manifest.yaml");
+    let old = committed.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let same = tallyho(&["diff", old, old]);
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(text(&same.stdout), "no metric changes\n");
+
+    let grown = dir.path().join("grown.yaml");
+    let text_in = std::fs::read_to_string(&committed).unwrap();
+    std::fs::write(
+        &grown,
+        text_in.replace("series_per_service: 5000", "series_per_service: 100"),
+    )
+    .unwrap();
+    let out = tallyho(&["diff", old, grown.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("! service shop:"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let garbage = dir.path().join("garbage.yaml");
+    std::fs::write(&garbage, "schema: [").unwrap();
+    let out = tallyho(&["diff", old, garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("invalid manifest"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        tallyho(&["diff", old, "/nonexistent.yaml"]).status.code(),
+        Some(2)
+    );
+}
