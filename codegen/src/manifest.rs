@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+pub use tallyho_analyzer::Service;
 use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind, DEFAULT_BUCKETS};
 
 /// The manifest format version; readers reject others.
@@ -97,24 +98,6 @@ pub struct Label {
     pub max_values: Option<u64>,
 }
 
-/// One service: a binary and the metrics it links.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Service {
-    /// The service name (the `service` label).
-    pub name: String,
-    /// The package building it.
-    pub package: String,
-    /// The binary target.
-    pub binary: String,
-    /// Workspace packages linked into it.
-    pub packages: Vec<String>,
-    /// Metrics it exports, sorted.
-    pub metrics: Vec<String>,
-    /// Their series, summed.
-    pub series: u64,
-}
-
 /// A manifest that could not be read.
 #[derive(Debug)]
 pub struct ManifestError(pub String);
@@ -144,18 +127,7 @@ impl Manifest {
             })
             .collect();
         metrics.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.file.cmp(&b.file)));
-        let mut services: Vec<Service> = analysis
-            .services
-            .iter()
-            .map(|s| Service {
-                name: s.name.clone(),
-                package: s.package.clone(),
-                binary: s.binary.clone(),
-                packages: s.packages.clone(),
-                metrics: s.metrics.clone(),
-                series: s.series,
-            })
-            .collect();
+        let mut services = analysis.services.clone();
         services.sort_by(|a, b| a.name.cmp(&b.name));
         Manifest {
             schema: SCHEMA_VERSION,

@@ -3,14 +3,13 @@
 
 use tallyho_tests as support;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tallyho_tests::{free_port, http_get, url_encode, KillOnDrop};
+use tallyho_tests::{free_port, http_get, spawn_announcing, url_encode, KillOnDrop};
 
 const ORDERS: u64 = 30;
 
@@ -35,25 +34,11 @@ fn example_binary() -> PathBuf {
 }
 
 fn start_shop() -> (KillOnDrop, SocketAddr) {
-    let mut child = Command::new(example_binary())
+    let mut command = Command::new(example_binary());
+    command
         .args(["--listen", "127.0.0.1:0", "--orders", &ORDERS.to_string()])
-        .env("TALLYHO_SERVICE", "shop")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the example prints its address");
-    let addr = line
-        .trim()
-        .strip_prefix("shop: serving http://")
-        .and_then(|rest| rest.strip_suffix("/metrics"))
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
-    (guard, addr)
+        .env("TALLYHO_SERVICE", "shop");
+    spawn_announcing(command, "shop: serving ")
 }
 
 fn start_prometheus(

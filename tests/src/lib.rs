@@ -94,6 +94,30 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Starts a server that announces `<prefix>http://ADDR/metrics` as its first line of output
+/// (both example services do) and returns it with that address.
+pub fn spawn_announcing(mut command: Command, prefix: &str) -> (KillOnDrop, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = KillOnDrop(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server prints its address");
+    let addr = line
+        .trim()
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix("http://"))
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    (guard, addr)
+}
+
 /// Kills the child process when the test ends, however it ends.
 pub struct KillOnDrop(pub std::process::Child);
 

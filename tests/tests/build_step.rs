@@ -2,13 +2,12 @@
 //! scraped; a violating fixture failing the build with the diagnostic; a warning-only one
 //! building with cargo warnings; the generated code clean under clippy.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use tallyho_codegen::Manifest;
-use tallyho_tests::{http_get, promtool_check, KillOnDrop};
+use tallyho_tests::{http_get, promtool_check, spawn_announcing, KillOnDrop};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,25 +43,11 @@ fn start_shop() -> (KillOnDrop, SocketAddr) {
         text(&output.stderr)
     );
     let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/debug/shop-server");
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["--listen", "127.0.0.1:0"])
-        .env_remove("TALLYHO_SERVICE")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("shop-server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the address line");
-    let addr = line
-        .trim()
-        .strip_prefix("shop-server: serving http://")
-        .and_then(|rest| rest.strip_suffix("/metrics"))
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    (guard, addr)
+        .env_remove("TALLYHO_SERVICE");
+    spawn_announcing(command, "shop-server: serving ")
 }
 
 #[test]

@@ -8,8 +8,10 @@ use crate::finding::Finding;
 use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
 use crate::workspace::Workspace;
 
-/// A service and what it exports: the result of the per-service budget check.
-#[derive(Debug, Clone)]
+/// A service and what it exports: the result of the per-service budget check, and its entry
+/// in the manifest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Service {
     /// The service name (`tallyho.yaml`, else the binary's name).
     pub name: String,
