@@ -211,16 +211,12 @@ fn find_key(text: &str, key: &str) -> Option<usize> {
     text.find(key)
 }
 
-/// Reads `tallyho.yaml` from `root`, if present.
-pub(crate) fn read(root: &Path) -> Option<(std::path::PathBuf, Result<String, String>)> {
-    let path = root.join(CONFIG_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some((
-            path,
-            String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned()),
-        )),
+/// Reads the configuration file at `path`, if present.
+pub(crate) fn read(path: &Path) -> Option<Result<String, String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(err) => Some((path, Err(err.to_string()))),
+        Err(err) => Some(Err(err.to_string())),
     }
 }
 

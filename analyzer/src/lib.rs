@@ -94,16 +94,22 @@ impl Analysis {
     }
 }
 
-/// Analyzes the workspace containing `manifest_path` (or the current directory's).
+/// Analyzes the workspace containing `manifest_path` (or the current directory's), with
+/// `tallyho.yaml` at its root as the configuration.
 pub fn analyze(manifest_path: Option<&Path>) -> Result<Analysis, WorkspaceError> {
     let started = Instant::now();
     let workspace = Workspace::load(manifest_path)?;
     let metadata = started.elapsed();
-    Ok(analyze_workspace(workspace, metadata))
+    Ok(analyze_workspace(workspace, metadata, None))
 }
 
-/// Analyzes an already loaded workspace.
-pub fn analyze_workspace(workspace: Workspace, metadata: Duration) -> Analysis {
+/// Analyzes an already loaded workspace (`metadata`: how long loading took, for the stats).
+/// `config` replaces `tallyho.yaml` at the workspace root as the configuration file.
+pub fn analyze_workspace(
+    workspace: Workspace,
+    metadata: Duration,
+    config: Option<&Path>,
+) -> Analysis {
     let mut stats = Stats {
         metadata,
         ..Stats::default()
@@ -111,7 +117,8 @@ pub fn analyze_workspace(workspace: Workspace, metadata: Duration) -> Analysis {
     let mut sources = SourceMap::default();
     let mut findings = Vec::new();
 
-    let (config, config_findings) = load_config(&workspace, &mut sources);
+    let config_path = config.map_or_else(|| workspace.root.join(CONFIG_FILE), Path::to_owned);
+    let (config, config_findings) = load_config(&workspace, &config_path, &mut sources);
     findings.extend(config_findings);
 
     let started = Instant::now();
@@ -282,13 +289,17 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
     (resolved.declarations, findings)
 }
 
-fn load_config(workspace: &Workspace, sources: &mut SourceMap) -> (Config, Vec<Finding>) {
-    let Some((path, text)) = config::read(&workspace.root) else {
+fn load_config(
+    workspace: &Workspace,
+    path: &Path,
+    sources: &mut SourceMap,
+) -> (Config, Vec<Finding>) {
+    let Some(text) = config::read(path) else {
         return (Config::default(), Vec::new());
     };
     match text {
         Ok(text) => {
-            let file = sources.add(&workspace.root, path, Arc::from(text.as_str()));
+            let file = sources.add(&workspace.root, path.to_owned(), Arc::from(text.as_str()));
             let mut crates: Vec<&str> = Vec::new();
             for package in &workspace.packages {
                 crates.push(&package.name);
@@ -299,7 +310,7 @@ fn load_config(workspace: &Workspace, sources: &mut SourceMap) -> (Config, Vec<F
             Config::parse(&text, file, &crates)
         }
         Err(message) => {
-            let file = sources.add(&workspace.root, path, Arc::from(""));
+            let file = sources.add(&workspace.root, path.to_owned(), Arc::from(""));
             let finding = Finding::new(
                 "config.invalid",
                 Span { file, range: 0..0 },

@@ -27,7 +27,8 @@ static WORKSPACE: LazyLock<(tempfile::TempDir, Workspace)> = LazyLock::new(|| {
 fn cold_scan_1m_lines(bencher: Bencher) {
     let workspace = &WORKSPACE.1;
     bencher.bench(|| {
-        let analysis = tallyho_analyzer::analyze_workspace(workspace.clone(), Default::default());
+        let analysis =
+            tallyho_analyzer::analyze_workspace(workspace.clone(), Default::default(), None);
         assert_eq!(analysis.stats.files, 5010);
         analysis
     });

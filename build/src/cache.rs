@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
-use tallyho_analyzer::{Workspace, CONFIG_FILE};
+use tallyho_analyzer::Workspace;
 
 const CACHE_FILE: &str = "tallyho-build.cache.json";
 
@@ -15,6 +15,7 @@ pub(crate) struct Cache {
     version: String,
     settings: String,
     workspace: Workspace,
+    config: PathBuf,
     /// Manifests and config: when these are unchanged, so is the workspace layout.
     layout: Vec<Input>,
     sources: Vec<Input>,
@@ -43,9 +44,9 @@ impl Input {
     }
 }
 
-fn layout(workspace: &Workspace) -> Vec<Input> {
+fn layout(workspace: &Workspace, config: &Path) -> Vec<Input> {
     let mut paths = workspace.manifests();
-    paths.push(workspace.root.join(CONFIG_FILE));
+    paths.push(config.to_owned());
     paths.into_iter().map(Input::of).collect()
 }
 
@@ -60,6 +61,7 @@ fn sources(workspace: &Workspace) -> Vec<Input> {
 impl Cache {
     pub(crate) fn new(
         workspace: &Workspace,
+        config: &Path,
         settings: &str,
         rerun: Vec<String>,
         warnings: Vec<String>,
@@ -69,7 +71,8 @@ impl Cache {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             settings: settings.to_owned(),
             workspace: workspace.clone(),
-            layout: layout(workspace),
+            config: config.to_owned(),
+            layout: layout(workspace, config),
             sources: sources(workspace),
             rerun,
             warnings,
@@ -91,7 +94,7 @@ impl Cache {
     }
 
     fn layout_is_current(&self) -> bool {
-        layout(&self.workspace) == self.layout
+        layout(&self.workspace, &self.config) == self.layout
     }
 
     /// Whether nothing the last analysis read has changed.

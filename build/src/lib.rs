@@ -34,6 +34,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     package: Option<String>,
     service: Option<String>,
+    config: Option<PathBuf>,
     registry_file: String,
     manifest_file: String,
     cargo_instructions: bool,
@@ -106,6 +107,7 @@ impl Builder {
             out_dir: None,
             package: None,
             service: None,
+            config: None,
             registry_file: "tallyho_registry.rs".to_owned(),
             manifest_file: "tallyho.manifest.yaml".to_owned(),
             cargo_instructions: true,
@@ -116,6 +118,13 @@ impl Builder {
     /// this package, else the package's first binary.
     pub fn service(mut self, name: impl Into<String>) -> Self {
         self.service = Some(name.into());
+        self
+    }
+
+    /// The configuration file (default: `tallyho.yaml` at the workspace root), relative to
+    /// the package directory unless absolute.
+    pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config = Some(path.into());
         self
     }
 
@@ -168,9 +177,10 @@ impl Builder {
         };
         let registry_path = out_dir.join(&self.registry_file);
         let manifest_path = out_dir.join(&self.manifest_file);
+        let config = self.config.as_ref().map(|path| manifest_dir.join(path));
         let settings = format!(
-            "{package}|{:?}|{}|{}",
-            self.service, self.registry_file, self.manifest_file
+            "{package}|{:?}|{:?}|{}|{}",
+            self.service, config, self.registry_file, self.manifest_file
         );
 
         let previous = Cache::load(&out_dir);
@@ -194,9 +204,15 @@ impl Builder {
             None => Workspace::load(Some(&manifest_dir.join("Cargo.toml")))
                 .map_err(|e| Error::Setup(e.to_string()))?,
         };
-        let analysis = tallyho_analyzer::analyze_workspace(workspace, metadata_started.elapsed());
+        let analysis = tallyho_analyzer::analyze_workspace(
+            workspace,
+            metadata_started.elapsed(),
+            config.as_deref(),
+        );
 
-        let rerun = rerun_paths(&analysis);
+        let config_path =
+            config.unwrap_or_else(|| analysis.workspace.root.join(tallyho_analyzer::CONFIG_FILE));
+        let rerun = rerun_paths(&analysis, &config_path);
         let warnings: Vec<String> = analysis
             .findings
             .iter()
@@ -231,6 +247,7 @@ impl Builder {
         )?;
         Cache::new(
             &analysis.workspace,
+            &config_path,
             &settings,
             rerun,
             warnings.clone(),
@@ -281,12 +298,11 @@ fn dir_setting(explicit: Option<PathBuf>, variable: &str) -> Result<PathBuf, Err
 
 /// Every file the analysis depends on: manifests, the config, each `src/` folder (for new
 /// files) and each scanned file.
-fn rerun_paths(analysis: &Analysis) -> Vec<String> {
+fn rerun_paths(analysis: &Analysis, config: &Path) -> Vec<String> {
     let workspace = &analysis.workspace;
     let mut paths: Vec<PathBuf> = workspace.manifests();
-    let config = workspace.root.join(tallyho_analyzer::CONFIG_FILE);
     if config.exists() {
-        paths.push(config);
+        paths.push(config.to_owned());
     }
     paths.extend(
         workspace

@@ -109,3 +109,14 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn another_config_file_can_be_named() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let config = out.path().join("strict.yaml");
+    std::fs::write(&config, "limits: { series_per_metric: 100 }\n").unwrap();
+    let err = builder(out.path()).config(&config).compile().expect_err("126 series is over 100");
+    let debug = format!("{err:?}");
+    assert!(debug.contains("cardinality.metric"), "{debug}");
+    assert!(debug.contains("checkout_duration_seconds"), "{debug}");
+}
