@@ -1,7 +1,7 @@
 //! Finds every tallyho metric declaration in a Cargo workspace and checks it: names, labels,
 //! cardinality, placement. The build step and `cargo tallyho` are its two front ends.
 //!
-//! The pipeline, one module each: [`workspace`] (cargo metadata) → [`walk`](crate) (source
+//! The pipeline, one module each: [`workspace`] (cargo metadata) → `walk` (source
 //! files and a byte prefilter) → `scan` (syn, per file, in parallel) → `resolve` (label types
 //! across crates) → [`rules`] → [`Finding`]s, rendered by [`render`].
 
