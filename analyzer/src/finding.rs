@@ -19,7 +19,7 @@ pub enum Severity {
 }
 
 /// One problem found, pointing at the source that causes it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// The rule's stable code (`name.duplicate`); `cargo tallyho explain` takes it.
     pub code: &'static str,
@@ -65,5 +65,35 @@ impl Finding {
     pub(crate) fn related(mut self, span: Span, label: impl Into<String>) -> Finding {
         self.related.push((span, label.into()));
         self
+    }
+}
+
+/// A finding as read back from a cache: its code becomes the catalogue's `&'static str` again.
+#[derive(Deserialize)]
+struct OwnedFinding {
+    code: String,
+    severity: Severity,
+    message: String,
+    span: Span,
+    label: String,
+    related: Vec<(Span, String)>,
+    help: String,
+}
+
+// By hand: a derived impl would demand `'de: 'static` for the `&'static str` code.
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Finding, D::Error> {
+        let f = OwnedFinding::deserialize(deserializer)?;
+        let rule = crate::rules::rule(&f.code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule code `{}`", f.code)))?;
+        Ok(Finding {
+            code: rule.code,
+            severity: f.severity,
+            message: f.message,
+            span: f.span,
+            label: f.label,
+            related: f.related,
+            help: f.help,
+        })
     }
 }

@@ -12,11 +12,12 @@ pub mod render;
 mod resolve;
 pub mod rules;
 mod scan;
+mod scan_cache;
 mod source;
 mod walk;
 pub mod workspace;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,7 @@ pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
 };
 pub use rules::Service;
+pub use scan_cache::ScanCache;
 pub use source::{FileId, SourceFile, SourceMap, Span};
 pub use workspace::{Workspace, WorkspaceError};
 
@@ -43,6 +45,8 @@ pub struct Analysis {
     pub config: Config,
     /// The files read, for rendering findings.
     pub sources: SourceMap,
+    /// Every source file the analysis looked at (`src/**/*.rs` of each member).
+    pub files: Vec<PathBuf>,
     /// Every declaration, sorted by metric name.
     pub declarations: Vec<Declaration>,
     /// Every finding, sorted by file and position; `Off` findings removed.
@@ -60,6 +64,8 @@ pub struct Stats {
     pub files: usize,
     /// Files that passed the prefilter and were parsed.
     pub parsed: usize,
+    /// Files whose scan was reused from the cache, unchanged.
+    pub reused: usize,
     /// `cargo metadata`.
     pub metadata: Duration,
     /// Walking the source trees.
@@ -100,15 +106,22 @@ pub fn analyze(manifest_path: Option<&Path>) -> Result<Analysis, WorkspaceError>
     let started = Instant::now();
     let workspace = Workspace::load(manifest_path)?;
     let metadata = started.elapsed();
-    Ok(analyze_workspace(workspace, metadata, None))
+    Ok(analyze_workspace(
+        workspace,
+        metadata,
+        None,
+        &mut ScanCache::default(),
+    ))
 }
 
 /// Analyzes an already loaded workspace (`metadata`: how long loading took, for the stats).
-/// `config` replaces `tallyho.yaml` at the workspace root as the configuration file.
+/// `config` replaces `tallyho.yaml` at the workspace root as the configuration file. Files
+/// unchanged since `cache` was filled are not read or parsed again; the cache is updated.
 pub fn analyze_workspace(
     workspace: Workspace,
     metadata: Duration,
     config: Option<&Path>,
+    cache: &mut ScanCache,
 ) -> Analysis {
     let mut stats = Stats {
         metadata,
@@ -155,30 +168,81 @@ pub fn analyze_workspace(
         .build()
         .ok();
 
-    let started = Instant::now();
-    let prefiltered: Vec<Prefiltered> = in_pool(&pool, || {
-        files
-            .par_iter()
-            .map(|f| walk::prefilter(&f.path, &finders))
-            .collect()
-    });
-    stats.filter = started.elapsed();
-
     let externs: Vec<String> = workspace
         .packages
         .iter()
         .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
         .collect();
+    // Per package: what every scan in it depends on besides its file's own place.
+    let package_places: Vec<String> = workspace
+        .packages
+        .iter()
+        .map(|p| {
+            format!(
+                "{}|{}|{}",
+                p.name,
+                p.tallyho_names.join(","),
+                externs.join(",")
+            )
+        })
+        .collect();
+    let place = |path: &walk::SourcePath| {
+        scan_cache::place_hash(&[
+            &package_places[path.package],
+            &path.crate_name,
+            path.binary.as_deref().unwrap_or(""),
+            &path.module_path.join("::"),
+        ])
+    };
+
+    // Files unchanged since the cache was filled keep their outcome; the rest are read.
+    let started = Instant::now();
+    let outcomes: Vec<Outcome> = in_pool(&pool, || {
+        files
+            .par_iter()
+            .map(|f| {
+                let stamp = scan_cache::stamp(&f.path);
+                let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, place(f)));
+                match cached {
+                    Some(None) => Outcome::Skip,
+                    Some(Some(scan)) => match std::fs::read_to_string(&f.path) {
+                        Ok(text) => Outcome::Cached(text, scan.clone()),
+                        Err(_) => Outcome::Fresh(stamp, walk::prefilter(&f.path, &finders)),
+                    },
+                    None => Outcome::Fresh(stamp, walk::prefilter(&f.path, &finders)),
+                }
+            })
+            .collect()
+    });
+    stats.filter = started.elapsed();
+
+    let mut scans = Vec::new();
     let mut to_parse = Vec::new();
-    for (path, outcome) in files.iter().zip(prefiltered) {
-        match outcome {
-            Prefiltered::Skip => {}
-            Prefiltered::Parse(text) => {
+    for (path, outcome) in files.iter().zip(outcomes) {
+        let prefiltered = match outcome {
+            Outcome::Skip => continue,
+            Outcome::Cached(text, mut scan) => {
+                let id = sources.add(&workspace.root, path.path.clone(), Arc::from(text));
+                scan.rebase(id);
+                scans.push(scan);
+                stats.reused += 1;
+                continue;
+            }
+            Outcome::Fresh(stamp, prefiltered) => {
+                if let (Some(stamp), Prefiltered::Skip) = (stamp, &prefiltered) {
+                    cache.insert(path.path.clone(), stamp, place(path), None);
+                }
+                (stamp, prefiltered)
+            }
+        };
+        match prefiltered {
+            (_, Prefiltered::Skip) => {}
+            (stamp, Prefiltered::Parse(text)) => {
                 let text: Arc<str> = Arc::from(text);
                 let id = sources.add(&workspace.root, path.path.clone(), Arc::clone(&text));
-                to_parse.push((id, path, text));
+                to_parse.push((id, path, text, stamp));
             }
-            Prefiltered::Unreadable(message) => {
+            (_, Prefiltered::Unreadable(message)) => {
                 let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
                 findings.push(
                     Finding::new(
@@ -189,7 +253,7 @@ pub fn analyze_workspace(
                     .help("declarations in it are not checked until it can be read"),
                 );
             }
-            Prefiltered::TooLarge(bytes) => {
+            (_, Prefiltered::TooLarge(bytes)) => {
                 let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
                 findings.push(
                     Finding::new(
@@ -205,10 +269,10 @@ pub fn analyze_workspace(
     stats.parsed = to_parse.len();
 
     let started = Instant::now();
-    let scans: Vec<FileScan> = in_pool(&pool, || {
+    let fresh: Vec<FileScan> = in_pool(&pool, || {
         to_parse
             .par_iter()
-            .map(|(id, path, text)| {
+            .map(|(id, path, text, _)| {
                 let package = &workspace.packages[path.package];
                 let context = FileContext {
                     file: *id,
@@ -223,6 +287,13 @@ pub fn analyze_workspace(
             })
             .collect()
     });
+    for ((_, path, _, stamp), scan) in to_parse.iter().zip(&fresh) {
+        if let Some(stamp) = stamp {
+            cache.insert(path.path.clone(), *stamp, place(path), Some(scan.clone()));
+        }
+    }
+    cache.retain(&files.iter().map(|f| f.path.clone()).collect::<Vec<_>>());
+    scans.extend(fresh);
     stats.parse = started.elapsed();
 
     let started = Instant::now();
@@ -253,11 +324,22 @@ pub fn analyze_workspace(
         workspace,
         config,
         sources,
+        files: files.into_iter().map(|f| f.path).collect(),
         declarations,
         findings,
         services,
         stats,
     }
+}
+
+/// What looking at one file came to.
+enum Outcome {
+    /// Cached: it does not mention tallyho.
+    Skip,
+    /// Cached: its text (for findings) and its scan.
+    Cached(String, FileScan),
+    /// Looked at now: its stamp (to cache the result under) and the prefilter's verdict.
+    Fresh(Option<scan_cache::Stamp>, Prefiltered),
 }
 
 /// Runs `f` on `pool`, or on the global pool if a dedicated one could not be built.

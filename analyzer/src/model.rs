@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::source::Span;
 
 /// A metric's kind, as the runtime type says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     /// `Counter`, `CounterGroup`.
@@ -61,7 +61,7 @@ impl MetricType {
 }
 
 /// The numeric type a metric holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueType {
     /// `u64`.
@@ -84,7 +84,7 @@ impl ValueType {
 }
 
 /// One metric declaration: a module-level `static` of a tallyho metric type.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Declaration {
     /// The metric name, as written in the constructor.
     pub name: String,
@@ -119,7 +119,7 @@ pub struct Declaration {
 }
 
 /// A group's label type as written at the declaration, and what it resolved to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelSetRef {
     /// The type as written (`OrderLabels`, `core::OrderLabels`).
     pub written: String,
@@ -130,7 +130,7 @@ pub struct LabelSetRef {
 }
 
 /// A struct deriving `LabelSet`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelSet {
     /// The struct's identifier.
     pub ident: String,
@@ -147,7 +147,7 @@ pub struct LabelSet {
 }
 
 /// One label: a field of a label struct.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelField {
     /// The exported key (the field name or its `rename`).
     pub key: String,
@@ -162,7 +162,7 @@ pub struct LabelField {
 }
 
 /// The values of one label.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Domain {
     /// Exactly these values (`bool`, a `LabelValue` enum).
     Finite(Vec<String>),

@@ -171,7 +171,7 @@ fn finite(kind: &FieldKind, enums: &Index<'_, RawEnum>) -> Domain {
                 Err(_) => Domain::Unsupported("the enum has a variant with data".into()),
             },
         },
-        FieldKind::Unsupported(reason) => Domain::Unsupported((*reason).to_owned()),
+        FieldKind::Unsupported(reason) => Domain::Unsupported(reason.clone()),
         FieldKind::Open(_) => Domain::Unbounded,
     }
 }

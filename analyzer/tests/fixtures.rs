@@ -108,6 +108,44 @@ fn each_rule_fixture_violates_exactly_its_rule() {
 }
 
 #[test]
+fn a_scan_cache_reuses_unchanged_files_with_identical_results() {
+    for dir in [
+        fixtures().join("clean"),
+        fixtures().join("rules/name-duplicate"),
+        fixtures().join("rules/labels-unbounded"),
+    ] {
+        let workspace =
+            tallyho_analyzer::Workspace::load(Some(&dir.join("Cargo.toml"))).expect("loads");
+        let mut cache = tallyho_analyzer::ScanCache::default();
+        let first = tallyho_analyzer::analyze_workspace(
+            workspace.clone(),
+            Default::default(),
+            None,
+            &mut cache,
+        );
+        assert!(first.stats.parsed > 0);
+        assert!(cache.is_current(&workspace.source_files()));
+        let second =
+            tallyho_analyzer::analyze_workspace(workspace, Default::default(), None, &mut cache);
+        assert_eq!(
+            (second.stats.parsed, second.stats.reused),
+            (0, first.stats.parsed),
+            "{}",
+            dir.display()
+        );
+        assert_eq!(human(&second), human(&first));
+        let findings = |a: &Analysis| {
+            serde_json::from_str::<serde_json::Value>(&render::json(a)).unwrap()["findings"].clone()
+        };
+        assert_eq!(findings(&second), findings(&first));
+        assert_eq!(
+            format!("{:?}", second.declarations),
+            format!("{:?}", first.declarations)
+        );
+    }
+}
+
+#[test]
 fn every_rule_of_the_catalogue_has_a_fixture() {
     for rule in tallyho_analyzer::rules::RULES {
         let folder = rule.code.replace(['.', '_'], "-");

@@ -27,8 +27,12 @@ static WORKSPACE: LazyLock<(tempfile::TempDir, Workspace)> = LazyLock::new(|| {
 fn cold_scan_1m_lines(bencher: Bencher) {
     let workspace = &WORKSPACE.1;
     bencher.bench(|| {
-        let analysis =
-            tallyho_analyzer::analyze_workspace(workspace.clone(), Default::default(), None);
+        let analysis = tallyho_analyzer::analyze_workspace(
+            workspace.clone(),
+            Default::default(),
+            None,
+            &mut Default::default(),
+        );
         assert_eq!(analysis.stats.files, 5010);
         analysis
     });

@@ -78,3 +78,28 @@ fn million_lines_cold(bencher: Bencher) {
 fn million_lines_no_change(bencher: Bencher) {
     no_change(bencher, MILLION.path().join("pkg0"), "pkg0");
 }
+
+/// One declaring file edited between runs: the cache spares `cargo metadata` and every other
+/// file's read and parse.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn million_lines_one_file_changed(bencher: Bencher) {
+    let package_dir = MILLION.path().join("pkg0");
+    let out = tempfile::tempdir().expect("out dir");
+    builder(package_dir.clone(), "pkg0", out.path())
+        .compile()
+        .expect("clean");
+    let edited = package_dir.join("src/m0.rs");
+    let original = std::fs::read_to_string(&edited).expect("generated file");
+    let edits = std::sync::atomic::AtomicUsize::new(0);
+    bencher
+        .with_inputs(|| {
+            let edit = edits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            std::fs::write(&edited, format!("{original}// edit {edit}\n")).expect("edit");
+        })
+        .bench_values(|()| {
+            let report = builder(package_dir.clone(), "pkg0", out.path())
+                .compile()
+                .expect("clean");
+            assert_eq!((report.cached, report.parsed), (false, 1));
+        });
+}

@@ -1,12 +1,12 @@
-//! The build step's cache in `OUT_DIR`: the inputs of the last analysis (every manifest, the
-//! config and every source file, with size and modification time) and what it printed. When
-//! none changed, the outputs on disk are current and the analysis is skipped.
+//! The build step's cache in `OUT_DIR`: the workspace layout, the per-file scans of the last
+//! analysis and what it printed. When no manifest, config or source file changed, the
+//! outputs on disk are current and nothing is analyzed; when some source files changed, only
+//! those are parsed again, and `cargo metadata` runs only if a manifest changed.
 
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
-use tallyho_analyzer::Workspace;
+use tallyho_analyzer::{ScanCache, Workspace};
 
 const CACHE_FILE: &str = "tallyho-build.cache.json";
 
@@ -18,7 +18,14 @@ pub(crate) struct Cache {
     config: PathBuf,
     /// Manifests and config: when these are unchanged, so is the workspace layout.
     layout: Vec<Input>,
-    sources: Vec<Input>,
+    pub(crate) scans: ScanCache,
+    /// What a successful build step printed; `None` after one that failed.
+    pub(crate) result: Option<Outputs>,
+}
+
+/// What a successful run printed and produced, to repeat when nothing changed.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Outputs {
     pub(crate) rerun: Vec<String>,
     pub(crate) warnings: Vec<String>,
     pub(crate) metrics: usize,
@@ -37,7 +44,7 @@ impl Input {
             let modified = meta
                 .modified()
                 .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
             (meta.len(), modified.map_or(0, |d| d.as_nanos()))
         });
         Input { path, stamp }
@@ -50,22 +57,13 @@ fn layout(workspace: &Workspace, config: &Path) -> Vec<Input> {
     paths.into_iter().map(Input::of).collect()
 }
 
-fn sources(workspace: &Workspace) -> Vec<Input> {
-    workspace
-        .source_files()
-        .into_iter()
-        .map(Input::of)
-        .collect()
-}
-
 impl Cache {
     pub(crate) fn new(
         workspace: &Workspace,
         config: &Path,
         settings: &str,
-        rerun: Vec<String>,
-        warnings: Vec<String>,
-        metrics: usize,
+        scans: ScanCache,
+        result: Option<Outputs>,
     ) -> Cache {
         Cache {
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -73,10 +71,8 @@ impl Cache {
             workspace: workspace.clone(),
             config: config.to_owned(),
             layout: layout(workspace, config),
-            sources: sources(workspace),
-            rerun,
-            warnings,
-            metrics,
+            scans,
+            result,
         }
     }
 
@@ -97,15 +93,17 @@ impl Cache {
         layout(&self.workspace, &self.config) == self.layout
     }
 
-    /// Whether nothing the last analysis read has changed.
-    pub(crate) fn is_current(&self, settings: &str) -> bool {
-        self.settings == settings
+    /// The outputs of the last run, if it succeeded and nothing it read has changed since.
+    pub(crate) fn current_outputs(&self, settings: &str) -> Option<&Outputs> {
+        let current = self.settings == settings
             && self.layout_is_current()
-            && sources(&self.workspace) == self.sources
+            && self.scans.is_current(&self.workspace.source_files());
+        self.result.as_ref().filter(|_| current)
     }
 
-    /// The cached workspace layout, if no manifest or config changed since.
-    pub(crate) fn into_workspace_if_current(self) -> Option<Workspace> {
-        self.layout_is_current().then_some(self.workspace)
+    /// The cached workspace layout (if no manifest or config changed since) and the scans.
+    pub(crate) fn into_parts(self) -> (Option<Workspace>, ScanCache) {
+        let workspace = self.layout_is_current().then_some(self.workspace);
+        (workspace, self.scans)
     }
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tallyho_analyzer::{render, Analysis, Severity, Workspace};
 use tallyho_codegen::{registry_source, Manifest};
 
-use cache::Cache;
+use cache::{Cache, Outputs};
 
 /// Configures and runs the build step, in the style of `prost_build::Config`.
 #[derive(Debug, Clone)]
@@ -47,6 +47,8 @@ pub struct Report {
     pub cached: bool,
     /// Metrics in the generated registry.
     pub metrics: usize,
+    /// Source files parsed by this run: none when cached, the changed ones after an edit.
+    pub parsed: usize,
     /// Warnings passed to cargo.
     pub warnings: usize,
     /// The generated registry source.
@@ -184,22 +186,25 @@ impl Builder {
         );
 
         let previous = Cache::load(&out_dir);
-        if let Some(cache) = &previous {
-            if cache.is_current(&settings) && registry_path.exists() && manifest_path.exists() {
-                self.emit(&cache.rerun, &cache.warnings);
+        if let Some(outputs) = previous.as_ref().and_then(|c| c.current_outputs(&settings)) {
+            if registry_path.exists() && manifest_path.exists() {
+                self.emit(&outputs.rerun, &outputs.warnings);
                 return Ok(Report {
                     cached: true,
-                    metrics: cache.metrics,
-                    warnings: cache.warnings.len(),
+                    metrics: outputs.metrics,
+                    parsed: 0,
+                    warnings: outputs.warnings.len(),
                     registry: registry_path,
                     manifest: manifest_path,
                     elapsed: started.elapsed(),
                 });
             }
         }
-        // The workspace layout is reused while no Cargo.toml changed: no `cargo metadata`.
+        // The workspace layout is reused while no Cargo.toml changed (no `cargo metadata`),
+        // and the scans of unchanged files always are.
+        let (workspace, mut scans) = previous.map(Cache::into_parts).unwrap_or_default();
         let metadata_started = Instant::now();
-        let workspace = match previous.and_then(Cache::into_workspace_if_current) {
+        let workspace = match workspace {
             Some(workspace) => workspace,
             None => Workspace::load(Some(&manifest_dir.join("Cargo.toml")))
                 .map_err(|e| Error::Setup(e.to_string()))?,
@@ -208,6 +213,7 @@ impl Builder {
             workspace,
             metadata_started.elapsed(),
             config.as_deref(),
+            &mut scans,
         );
 
         let config_path =
@@ -221,6 +227,7 @@ impl Builder {
             .collect();
         self.emit(&rerun, &warnings);
         if analysis.has_errors() {
+            Cache::new(&analysis.workspace, &config_path, &settings, scans, None).save(&out_dir);
             let rendered = analysis
                 .findings
                 .iter()
@@ -245,18 +252,23 @@ impl Builder {
             &manifest_path,
             &Manifest::from_analysis(&analysis).to_yaml(),
         )?;
+        let outputs = Outputs {
+            rerun,
+            warnings: warnings.clone(),
+            metrics,
+        };
         Cache::new(
             &analysis.workspace,
             &config_path,
             &settings,
-            rerun,
-            warnings.clone(),
-            metrics,
+            scans,
+            Some(outputs),
         )
         .save(&out_dir);
         Ok(Report {
             cached: false,
             metrics,
+            parsed: analysis.stats.parsed,
             warnings: warnings.len(),
             registry: registry_path,
             manifest: manifest_path,
@@ -311,7 +323,7 @@ fn rerun_paths(analysis: &Analysis, config: &Path) -> Vec<String> {
             .map(|p| p.dir.join("src"))
             .filter(|p| p.is_dir()),
     );
-    paths.extend(workspace.source_files());
+    paths.extend(analysis.files.iter().cloned());
     paths.iter().map(|p| p.display().to_string()).collect()
 }
 

@@ -78,6 +78,7 @@ fn a_touched_source_file_invalidates_the_cache() {
     .unwrap();
     let changed = build().expect("still clean");
     assert!(!changed.cached, "a changed file is analyzed again");
+    assert_eq!(changed.parsed, 1, "and only that file is parsed");
     assert!(std::fs::read_to_string(&changed.manifest)
         .unwrap()
         .contains("catalog_cached_items"));
@@ -115,7 +116,10 @@ fn another_config_file_can_be_named() {
     let out = tempfile::tempdir().expect("temp dir");
     let config = out.path().join("strict.yaml");
     std::fs::write(&config, "limits: { series_per_metric: 100 }\n").unwrap();
-    let err = builder(out.path()).config(&config).compile().expect_err("126 series is over 100");
+    let err = builder(out.path())
+        .config(&config)
+        .compile()
+        .expect_err("126 series is over 100");
     let debug = format!("{err:?}");
     assert!(debug.contains("cardinality.metric"), "{debug}");
     assert!(debug.contains("checkout_duration_seconds"), "{debug}");

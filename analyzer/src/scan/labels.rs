@@ -2,6 +2,7 @@
 //! `#[derive(LabelValue)]` read them, so the analyzer and the compiler agree on every key,
 //! value and bound.
 
+use serde::{Deserialize, Serialize};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, ItemEnum, ItemStruct, Token, Type};
@@ -12,7 +13,7 @@ use super::Scanner;
 use crate::source::Span;
 
 /// A struct, recorded so a group's label type can be found and checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawStruct {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_set: bool,
@@ -21,7 +22,7 @@ pub(crate) struct RawStruct {
 }
 
 /// One field of a label struct, before enum types are looked up.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawField {
     pub(crate) key: String,
     pub(crate) key_span: Span,
@@ -33,21 +34,21 @@ pub(crate) struct RawField {
 }
 
 /// What a field's type is, syntactically.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum FieldKind {
     Bool,
     /// `String`, `&str`, integers: `"string"` or `"integer"`.
-    Open(&'static str),
+    Open(String),
     /// A type to look up: it must be an enum deriving `LabelValue`. Candidate paths.
     Enum(Vec<Vec<String>>),
     /// `Option<T>` of a finite `T`.
     Optional(Box<FieldKind>),
     /// Never a label type; the reason.
-    Unsupported(&'static str),
+    Unsupported(String),
 }
 
 /// An enum, recorded so label fields of its type can be resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawEnum {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_value: bool,
@@ -60,39 +61,44 @@ pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Opti
         return None;
     };
     let derives_label_set = derives(scanner, &item.attrs, "LabelSet");
-    let fields = named
-        .named
-        .iter()
-        .map(|field| {
-            // A malformed attribute is the derive's to reject; read what is there.
-            let attr = LabelAttr::parse(&field.attrs, true).unwrap_or_default();
-            let ident = field
-                .ident
-                .as_ref()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            let (key, key_span, renamed) = match &attr.rename {
-                Some(lit) => (lit.value(), scanner.span(lit.span()), true),
-                None => (
-                    ident.trim_start_matches("r#").to_owned(),
-                    scanner.span(field.ident.as_ref().map_or(field.span(), |i| i.span())),
-                    false,
-                ),
-            };
-            RawField {
-                key,
-                key_span,
-                renamed,
-                type_name: type_name(&field.ty),
-                type_span: scanner.span(field.ty.span()),
-                kind: classify(scanner, &field.ty),
-                max_values: attr
-                    .max_values
+    // Other structs are kept by name only: enough to say one used as labels lacks the derive.
+    let fields = if !derives_label_set {
+        Vec::new()
+    } else {
+        named
+            .named
+            .iter()
+            .map(|field| {
+                // A malformed attribute is the derive's to reject; read what is there.
+                let attr = LabelAttr::parse(&field.attrs, true).unwrap_or_default();
+                let ident = field
+                    .ident
                     .as_ref()
-                    .and_then(|lit| Some((lit.base10_parse().ok()?, scanner.span(lit.span())))),
-            }
-        })
-        .collect();
+                    .map(|i| i.to_string())
+                    .unwrap_or_default();
+                let (key, key_span, renamed) = match &attr.rename {
+                    Some(lit) => (lit.value(), scanner.span(lit.span()), true),
+                    None => (
+                        ident.trim_start_matches("r#").to_owned(),
+                        scanner.span(field.ident.as_ref().map_or(field.span(), |i| i.span())),
+                        false,
+                    ),
+                };
+                RawField {
+                    key,
+                    key_span,
+                    renamed,
+                    type_name: type_name(&field.ty),
+                    type_span: scanner.span(field.ty.span()),
+                    kind: classify(scanner, &field.ty),
+                    max_values: attr
+                        .max_values
+                        .as_ref()
+                        .and_then(|lit| Some((lit.base10_parse().ok()?, scanner.span(lit.span())))),
+                }
+            })
+            .collect()
+    };
     let mut path = scanner.scope().absolute(&["self".into()], false);
     path.push(item.ident.to_string());
     Some(RawStruct {
@@ -150,9 +156,9 @@ fn classify(scanner: &Scanner<'_, '_>, ty: &Type) -> FieldKind {
         FieldType::Bool => FieldKind::Bool,
         FieldType::Enum(path) => FieldKind::Enum(scanner.scope().candidates(&path.path)),
         FieldType::Optional(inner) => FieldKind::Optional(Box::new(classify(scanner, inner))),
-        FieldType::OpenString => FieldKind::Open("string"),
-        FieldType::OpenInteger => FieldKind::Open("integer"),
-        FieldType::Unsupported(reason) => FieldKind::Unsupported(reason),
+        FieldType::OpenString => FieldKind::Open("string".to_owned()),
+        FieldType::OpenInteger => FieldKind::Open("integer".to_owned()),
+        FieldType::Unsupported(reason) => FieldKind::Unsupported(reason.to_owned()),
     }
 }
 

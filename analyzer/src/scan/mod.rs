@@ -9,6 +9,7 @@ mod labels;
 pub(crate) mod scope;
 
 use proc_macro2::{Span as SynSpan, TokenTree};
+use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -33,20 +34,50 @@ pub(crate) struct FileContext<'w> {
 }
 
 /// A declaration before its label type is looked up across the workspace.
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawDeclaration {
     pub(crate) declaration: Declaration,
     /// Absolute paths the label type may have, most likely first.
     pub(crate) label_candidates: Vec<Vec<String>>,
 }
 
-/// Everything found in one file.
-#[derive(Debug, Default)]
+/// Everything found in one file. Every span in it points into that file.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct FileScan {
     pub(crate) declarations: Vec<RawDeclaration>,
     pub(crate) structs: Vec<RawStruct>,
     pub(crate) enums: Vec<RawEnum>,
     pub(crate) findings: Vec<Finding>,
+}
+
+impl FileScan {
+    /// Points every span at `file`: the id a cached scan's file has in this analysis.
+    pub(crate) fn rebase(&mut self, file: FileId) {
+        let mut spans: Vec<&mut Span> = Vec::new();
+        for raw in &mut self.declarations {
+            let d = &mut raw.declaration;
+            spans.extend([&mut d.span, &mut d.name_span]);
+            spans.extend(d.unit_span.as_mut());
+            spans.extend(d.labels.as_mut().map(|l| &mut l.span));
+        }
+        for raw in &mut self.structs {
+            spans.push(&mut raw.span);
+            for field in &mut raw.fields {
+                spans.extend([&mut field.key_span, &mut field.type_span]);
+                spans.extend(field.max_values.as_mut().map(|(_, span)| span));
+            }
+        }
+        for raw in &mut self.enums {
+            spans.extend(raw.values.as_mut().err());
+        }
+        for finding in &mut self.findings {
+            spans.push(&mut finding.span);
+            spans.extend(finding.related.iter_mut().map(|(span, _)| span));
+        }
+        for span in spans {
+            span.file = file;
+        }
+    }
 }
 
 /// Scans one file's text. Never panics on any input.
