@@ -26,6 +26,7 @@ struct Entry {
     /// depends on it.
     place: u64,
     /// `None`: the prefilter found no mention of tallyho.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     scan: Option<FileScan>,
 }
 

@@ -26,7 +26,6 @@ pub(crate) struct Cache {
 /// What a successful run printed and produced, to repeat when nothing changed.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Outputs {
-    pub(crate) rerun: Vec<String>,
     pub(crate) warnings: Vec<String>,
     pub(crate) metrics: usize,
 }
@@ -93,12 +92,23 @@ impl Cache {
         layout(&self.workspace, &self.config) == self.layout
     }
 
-    /// The outputs of the last run, if it succeeded and nothing it read has changed since.
-    pub(crate) fn current_outputs(&self, settings: &str) -> Option<&Outputs> {
-        let current = self.settings == settings
-            && self.layout_is_current()
-            && self.scans.is_current(&self.workspace.source_files());
-        self.result.as_ref().filter(|_| current)
+    /// The outputs of the last run and the files it read, if it succeeded and nothing it
+    /// read has changed since.
+    pub(crate) fn current_outputs(
+        &self,
+        settings: &str,
+    ) -> Option<(&Outputs, &Workspace, &Path, Vec<PathBuf>)> {
+        let outputs = self.result.as_ref()?;
+        if self.settings != settings || !self.layout_is_current() {
+            return None;
+        }
+        let files = self.workspace.source_files();
+        self.scans.is_current(&files).then_some((
+            outputs,
+            &self.workspace,
+            self.config.as_path(),
+            files,
+        ))
     }
 
     /// The cached workspace layout (if no manifest or config changed since) and the scans.

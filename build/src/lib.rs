@@ -186,9 +186,11 @@ impl Builder {
         );
 
         let previous = Cache::load(&out_dir);
-        if let Some(outputs) = previous.as_ref().and_then(|c| c.current_outputs(&settings)) {
+        if let Some((outputs, workspace, config, files)) =
+            previous.as_ref().and_then(|c| c.current_outputs(&settings))
+        {
             if registry_path.exists() && manifest_path.exists() {
-                self.emit(&outputs.rerun, &outputs.warnings);
+                self.emit(&rerun_paths(workspace, config, &files), &outputs.warnings);
                 return Ok(Report {
                     cached: true,
                     metrics: outputs.metrics,
@@ -218,7 +220,7 @@ impl Builder {
 
         let config_path =
             config.unwrap_or_else(|| analysis.workspace.root.join(tallyho_analyzer::CONFIG_FILE));
-        let rerun = rerun_paths(&analysis, &config_path);
+        let rerun = rerun_paths(&analysis.workspace, &config_path, &analysis.files);
         let warnings: Vec<String> = analysis
             .findings
             .iter()
@@ -253,7 +255,6 @@ impl Builder {
             &Manifest::from_analysis(&analysis).to_yaml(),
         )?;
         let outputs = Outputs {
-            rerun,
             warnings: warnings.clone(),
             metrics,
         };
@@ -310,8 +311,7 @@ fn dir_setting(explicit: Option<PathBuf>, variable: &str) -> Result<PathBuf, Err
 
 /// Every file the analysis depends on: manifests, the config, each `src/` folder (for new
 /// files) and each scanned file.
-fn rerun_paths(analysis: &Analysis, config: &Path) -> Vec<String> {
-    let workspace = &analysis.workspace;
+fn rerun_paths(workspace: &Workspace, config: &Path, files: &[PathBuf]) -> Vec<String> {
     let mut paths: Vec<PathBuf> = workspace.manifests();
     if config.exists() {
         paths.push(config.to_owned());
@@ -323,7 +323,7 @@ fn rerun_paths(analysis: &Analysis, config: &Path) -> Vec<String> {
             .map(|p| p.dir.join("src"))
             .filter(|p| p.is_dir()),
     );
-    paths.extend(analysis.files.iter().cloned());
+    paths.extend(files.iter().cloned());
     paths.iter().map(|p| p.display().to_string()).collect()
 }
 

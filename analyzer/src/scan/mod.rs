@@ -44,9 +44,13 @@ pub(crate) struct RawDeclaration {
 /// Everything found in one file. Every span in it points into that file.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct FileScan {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) declarations: Vec<RawDeclaration>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) structs: Vec<RawStruct>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) enums: Vec<RawEnum>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
 }
 
