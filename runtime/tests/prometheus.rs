@@ -1,15 +1,11 @@
 //! End to end: the example service scraped by a real Prometheus server on loopback, its
 //! values read back through Prometheus' HTTP query API.
 
-use tallyho_tests as support;
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use serde_json::Value;
-use tallyho_tests::{free_port, http_get, spawn_announcing, url_encode, KillOnDrop};
+use tallyho_tests::{eventually, spawn_announcing, KillOnDrop, Prometheus};
 
 const ORDERS: u64 = 30;
 
@@ -41,99 +37,17 @@ fn start_shop() -> (KillOnDrop, SocketAddr) {
     spawn_announcing(command, "shop: serving ")
 }
 
-fn start_prometheus(
-    binary: PathBuf,
-    target: SocketAddr,
-    dir: &std::path::Path,
-) -> (KillOnDrop, SocketAddr) {
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-             scrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .expect("write config");
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
-        .parse()
-        .expect("address");
-    let child = Command::new(binary)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address={addr}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prometheus starts");
-    (KillOnDrop(child), addr)
-}
-
-/// Polls `check` until it returns `Some`, failing after a generous deadline.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn api(prometheus: SocketAddr, path: &str) -> Option<Value> {
-    let (status, body) = http_get(prometheus, path).ok()?;
-    let json: Value = serde_json::from_str(&body).ok()?;
-    (status == 200 && json["status"] == "success").then_some(json)
-}
-
-/// The instant vector for `query`, as (labels, value) pairs.
-fn query(prometheus: SocketAddr, query: &str) -> Vec<(serde_json::Map<String, Value>, f64)> {
-    let json = api(
-        prometheus,
-        &format!("/api/v1/query?query={}", url_encode(query)),
-    )
-    .unwrap_or_else(|| panic!("query {query} failed"));
-    json["data"]["result"]
-        .as_array()
-        .expect("a vector")
-        .iter()
-        .map(|sample| {
-            let labels = sample["metric"].as_object().expect("labels").clone();
-            let value = sample["value"][1]
-                .as_str()
-                .and_then(|v| v.parse().ok())
-                .expect("a value");
-            (labels, value)
-        })
-        .collect()
-}
-
 #[test]
 fn prometheus_scrapes_the_example_and_reads_back_its_values() {
-    let Some(prometheus_binary) = support::tool("prometheus") else {
+    let (_shop, shop_addr) = start_shop();
+    let Some(prometheus) = Prometheus::scraping(shop_addr, "shop") else {
         return;
     };
-    let (_shop, shop_addr) = start_shop();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (_prometheus, prometheus) = start_prometheus(prometheus_binary, shop_addr, dir.path());
-
-    // The target is up and scraped without errors (Prometheus asks for OpenMetrics first).
-    eventually("a clean scrape", || {
-        let targets = api(prometheus, "/api/v1/targets")?;
-        let target = targets["data"]["activeTargets"]
-            .as_array()?
-            .first()?
-            .clone();
-        assert_eq!(target["lastError"], "", "scrape error: {target}");
-        (target["health"] == "up").then_some(())
-    });
+    prometheus.wait_for_clean_scrape();
 
     let total = eventually("orders_processed_total", || {
-        query(prometheus, "orders_processed_total")
+        prometheus
+            .query("orders_processed_total")
             .into_iter()
             .next()
     });
@@ -142,7 +56,7 @@ fn prometheus_scrapes_the_example_and_reads_back_its_values() {
     assert_eq!(total.0["job"], "shop");
 
     // Every label combination is there, zero or not, with the exact counts.
-    let by_region = query(prometheus, "orders_by_region_total");
+    let by_region = prometheus.query("orders_by_region_total");
     assert_eq!(by_region.len(), 2 * 3);
     for (labels, value) in &by_region {
         let success = labels["success"] == "true";
@@ -156,24 +70,22 @@ fn prometheus_scrapes_the_example_and_reads_back_its_values() {
         assert_eq!(*value, expected as f64, "{labels:?}");
     }
 
-    let observed = query(prometheus, "sum(order_duration_seconds_count)");
+    let observed = prometheus.query("sum(order_duration_seconds_count)");
     assert_eq!(observed[0].1, ORDERS as f64);
-    let p99 = query(
-        prometheus,
-        "histogram_quantile(0.99, sum by (le) (order_duration_seconds_bucket))",
-    );
+    let p99 =
+        prometheus.query("histogram_quantile(0.99, sum by (le) (order_duration_seconds_bucket))");
     assert!(p99[0].1 > 0.0 && p99[0].1 <= 1.0, "p99 = {}", p99[0].1);
 
-    let customers = query(prometheus, "orders_by_customer_total");
+    let customers = prometheus.query("orders_by_customer_total");
     assert_eq!(customers.len(), 5);
     assert_eq!(customers.iter().map(|(_, v)| v).sum::<f64>(), ORDERS as f64);
 
     // HELP, TYPE and UNIT made it into Prometheus' metadata.
-    let metadata = api(prometheus, "/api/v1/metadata").expect("metadata");
-    let orders = &metadata["data"]["orders_processed"][0];
+    let metadata = prometheus.metadata();
+    let orders = &metadata["orders_processed"][0];
     assert_eq!(orders["type"], "counter");
     assert_eq!(orders["help"], "Orders processed since start.");
-    let duration = &metadata["data"]["order_duration_seconds"][0];
+    let duration = &metadata["order_duration_seconds"][0];
     assert_eq!(duration["type"], "histogram");
     assert_eq!(duration["unit"], "seconds");
 }

@@ -127,3 +127,112 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// Polls `check` until it returns `Some`, failing after a generous deadline.
+pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// A real Prometheus server on loopback, scraping one target every second.
+pub struct Prometheus {
+    /// Its HTTP API address.
+    pub addr: std::net::SocketAddr,
+    _server: KillOnDrop,
+    _data: tempfile::TempDir,
+}
+
+/// One sample of an instant vector: its labels and value.
+pub type Sample = (serde_json::Map<String, serde_json::Value>, f64);
+
+impl Prometheus {
+    /// Starts Prometheus scraping `target` as job `job`; `None` (the test skips) when it is not
+    /// installed outside CI.
+    pub fn scraping(target: std::net::SocketAddr, job: &str) -> Option<Prometheus> {
+        let binary = tool("prometheus")?;
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = data.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+                 scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+        .expect("write config");
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("address");
+        let child = Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                data.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts");
+        Some(Prometheus {
+            addr,
+            _server: KillOnDrop(child),
+            _data: data,
+        })
+    }
+
+    /// A successful API response's JSON.
+    pub fn api(&self, path: &str) -> Option<serde_json::Value> {
+        let (status, body) = http_get(self.addr, path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+        (status == 200 && json["status"] == "success").then_some(json)
+    }
+
+    /// Waits until the target is up, failing on any scrape error (Prometheus asks for
+    /// OpenMetrics first, so that is the format it parses).
+    pub fn wait_for_clean_scrape(&self) {
+        eventually("a clean scrape", || {
+            let targets = self.api("/api/v1/targets")?;
+            let target = targets["data"]["activeTargets"]
+                .as_array()?
+                .first()?
+                .clone();
+            assert_eq!(target["lastError"], "", "scrape error: {target}");
+            (target["health"] == "up").then_some(())
+        });
+    }
+
+    /// The instant vector for `query`.
+    pub fn query(&self, query: &str) -> Vec<Sample> {
+        let json = self
+            .api(&format!("/api/v1/query?query={}", url_encode(query)))
+            .unwrap_or_else(|| panic!("query {query} failed"));
+        json["data"]["result"]
+            .as_array()
+            .expect("a vector")
+            .iter()
+            .map(|sample| {
+                let labels = sample["metric"].as_object().expect("labels").clone();
+                let value = sample["value"][1]
+                    .as_str()
+                    .and_then(|v| v.parse().ok())
+                    .expect("a value");
+                (labels, value)
+            })
+            .collect()
+    }
+
+    /// The HELP, TYPE and UNIT Prometheus recorded per metric family.
+    pub fn metadata(&self) -> serde_json::Value {
+        self.api("/api/v1/metadata").expect("metadata")["data"].clone()
+    }
+}

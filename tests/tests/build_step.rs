@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tallyho_codegen::Manifest;
-use tallyho_tests::{http_get, promtool_check, spawn_announcing, KillOnDrop};
+use tallyho_tests::{
+    eventually, http_get, promtool_check, spawn_announcing, KillOnDrop, Prometheus,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -105,6 +107,52 @@ fn the_first_scrape_shows_every_declared_metric() {
         assert!(
             sample.contains("{service=\"shop\""),
             "every series carries the service label: {sample}"
+        );
+    }
+}
+
+#[test]
+fn prometheus_scrapes_the_shop_and_knows_every_metric() {
+    let manifest =
+        Manifest::parse(&std::fs::read_to_string(fixture("shop/tallyho.manifest.yaml")).unwrap())
+            .unwrap();
+    let (_shop, addr) = start_shop();
+    let Some(prometheus) = Prometheus::scraping(addr, "shop") else {
+        return;
+    };
+    prometheus.wait_for_clean_scrape();
+    let payments = eventually("checkout_payments_total", || {
+        let series = prometheus.query("checkout_payments_total");
+        (!series.is_empty()).then_some(series)
+    });
+    assert_eq!(
+        payments.len(),
+        3 * 3 * 2,
+        "every combination, before any payment"
+    );
+    assert!(payments
+        .iter()
+        .all(|(labels, value)| labels["service"] == "shop" && *value == 0.0));
+    let metadata = eventually("metadata for every metric", || {
+        let metadata = prometheus.metadata();
+        manifest
+            .metrics
+            .iter()
+            .all(|m| metadata.get(&m.name).is_some())
+            .then_some(metadata)
+    });
+    for metric in &manifest.metrics {
+        assert_eq!(
+            metadata[&metric.name][0]["help"],
+            metric.help.as_str(),
+            "{}",
+            metric.name
+        );
+        assert_eq!(
+            metadata[&metric.name][0]["type"],
+            metric.kind.as_str(),
+            "{}",
+            metric.name
         );
     }
 }
