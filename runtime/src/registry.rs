@@ -10,7 +10,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
 use crate::exposition::{sample_name, FamilyEncoder};
-use crate::labels::{self, Field};
+use crate::labels::{self, Domain, Field};
 use crate::metadata::{Kind, Meta, Unit};
 use crate::series::SeriesLabels;
 
@@ -165,6 +165,10 @@ impl Collect for Descriptor {
     }
 
     fn encode(&self, out: &mut FamilyEncoder<'_>) {
+        // A bounded label's values are only known to the live metric: no series to show.
+        if self.fields.iter().any(|f| matches!(f.domain, Domain::Bounded { .. })) {
+            return;
+        }
         let name = match self.meta.kind {
             Kind::Histogram => None,
             Kind::Counter | Kind::Gauge => Some(sample_name(&self.meta)),

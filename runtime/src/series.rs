@@ -58,6 +58,10 @@ fn render(fields: &'static [Field], index: usize, sample_name: Option<&str>) -> 
         &mut spilled
     };
     labels::slots(fields, index, slots);
+    // A bounded slot not yet used has no value: give up before allocating.
+    if fields.iter().zip(slots.iter()).any(|(field, &slot)| field.domain.value(slot).is_none()) {
+        return None;
+    }
     let mut out = String::new();
     if let Some(name) = sample_name {
         out.push_str(name);
@@ -65,7 +69,7 @@ fn render(fields: &'static [Field], index: usize, sample_name: Option<&str>) -> 
     }
     out.push_str(service_label());
     for (field, &slot) in fields.iter().zip(slots.iter()) {
-        let value = field.domain.value(slot)?;
+        let value = field.domain.value(slot).unwrap_or_default();
         if value.is_empty() {
             continue; // An empty value is an absent label (a `None`).
         }
