@@ -52,7 +52,7 @@ pub(crate) struct FamilyEncoder<'a> {
     out: &'a mut String,
     format: Format,
     meta: &'a Meta,
-    /// The name samples start with; a counter's ends in `_total`.
+    /// The family's base name, which histogram lines extend with `_bucket`, `_sum`, `_count`.
     sample_name: &'a str,
 }
 
