@@ -166,7 +166,11 @@ impl Collect for Descriptor {
 
     fn encode(&self, out: &mut FamilyEncoder<'_>) {
         // A bounded label's values are only known to the live metric: no series to show.
-        if self.fields.iter().any(|f| matches!(f.domain, Domain::Bounded { .. })) {
+        if self
+            .fields
+            .iter()
+            .any(|f| matches!(f.domain, Domain::Bounded { .. }))
+        {
             return;
         }
         let name = match self.meta.kind {

@@ -59,7 +59,11 @@ fn render(fields: &'static [Field], index: usize, sample_name: Option<&str>) -> 
     };
     labels::slots(fields, index, slots);
     // A bounded slot not yet used has no value: give up before allocating.
-    if fields.iter().zip(slots.iter()).any(|(field, &slot)| field.domain.value(slot).is_none()) {
+    if fields
+        .iter()
+        .zip(slots.iter())
+        .any(|(field, &slot)| field.domain.value(slot).is_none())
+    {
         return None;
     }
     let mut out = String::new();
