@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{DependencyKind, MetadataCommand};
 use serde::{Deserialize, Serialize};
 
+use crate::model::Declaration;
+
 /// A workspace to analyze. Serializable, so the build step can cache it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workspace {
@@ -156,6 +158,24 @@ impl Workspace {
             .collect();
         files.sort();
         files
+    }
+
+    /// The declarations linked into `binaries` of `package`: those of every library the
+    /// package links from the workspace (itself included) and those of the binaries named.
+    pub fn linked_declarations<'d>(
+        &self,
+        declarations: &'d [Declaration],
+        package: &str,
+        binaries: &[&str],
+    ) -> Vec<&'d Declaration> {
+        let linked = self.linked_packages(package);
+        declarations
+            .iter()
+            .filter(|d| match d.binary.as_deref() {
+                None => linked.contains(&d.package),
+                Some(binary) => d.package == package && binaries.contains(&binary),
+            })
+            .collect()
     }
 
     /// `name` and every workspace package it depends on, directly or not.

@@ -221,25 +221,13 @@ impl Builder {
         let config_path =
             config.unwrap_or_else(|| analysis.workspace.root.join(tallyho_analyzer::CONFIG_FILE));
         let rerun = rerun_paths(&analysis.workspace, &config_path, &analysis.files);
-        let warnings: Vec<String> = analysis
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .map(|f| render::human(&analysis.sources, f, false))
-            .collect();
+        let warnings = rendered(&analysis, Severity::Warning);
         self.emit(&rerun, &warnings);
         if analysis.has_errors() {
             Cache::new(&analysis.workspace, &config_path, &settings, scans, None).save(&out_dir);
-            let rendered = analysis
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .map(|f| render::human(&analysis.sources, f, false))
-                .collect::<Vec<_>>()
-                .join("\n");
             return Err(Error::Findings {
                 errors: analysis.count(Severity::Error),
-                rendered,
+                rendered: rendered(&analysis, Severity::Error).join("\n"),
             });
         }
 
@@ -297,6 +285,16 @@ impl Builder {
         }
         let _ = std::io::stdout().write_all(out.as_bytes());
     }
+}
+
+/// The findings of `severity`, each rendered as rustc would, without color.
+fn rendered(analysis: &Analysis, severity: Severity) -> Vec<String> {
+    analysis
+        .findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .map(|f| render::human(&analysis.sources, f, false))
+        .collect()
 }
 
 fn dir_setting(explicit: Option<PathBuf>, variable: &str) -> Result<PathBuf, Error> {

@@ -9,21 +9,16 @@ use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind};
 /// The registry source for `package` exported as `service`: the metrics declared in the
 /// package and in every workspace library it links. Formatted with prettyplease.
 pub fn registry_source(analysis: &Analysis, package: &str, service: &str) -> String {
-    let linked = analysis.workspace.linked_packages(package);
+    // Every binary of the package includes the same generated file.
     let bins: Vec<&str> = analysis
         .workspace
         .package(package)
         .map(|p| p.bins.iter().map(|b| b.name.as_str()).collect())
         .unwrap_or_default();
-    let declarations: Vec<&Declaration> = analysis
-        .declarations
-        .iter()
-        .filter(|d| {
-            let in_binary_here =
-                d.package == package && d.binary.as_deref().is_some_and(|b| bins.contains(&b));
-            linked.contains(&d.package) && (d.binary.is_none() || in_binary_here)
-        })
-        .collect();
+    let declarations =
+        analysis
+            .workspace
+            .linked_declarations(&analysis.declarations, package, &bins);
 
     let mut statics = Vec::new();
     let mut registrations = Vec::new();

@@ -176,12 +176,7 @@ fn services(declarations: &[Declaration], config: &Config, workspace: &Workspace
         .into_iter()
         .map(|(name, (package, binary))| {
             let packages = workspace.linked_packages(&package);
-            let linked: Vec<&Declaration> = declarations
-                .iter()
-                .filter(|d| {
-                    packages.contains(&d.package) && d.binary.as_ref().is_none_or(|b| *b == binary)
-                })
-                .collect();
+            let linked = workspace.linked_declarations(declarations, &package, &[binary.as_str()]);
             let mut metrics: Vec<String> = linked.iter().map(|d| d.name.clone()).collect();
             metrics.sort();
             metrics.dedup();
