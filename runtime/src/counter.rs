@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicU64;
 
 use crate::family::{family_builders, Family};
 use crate::labels::LabelSet;
@@ -26,7 +27,7 @@ pub struct CounterGroup<L: LabelSet, V: Value = u64> {
 
 /// One series of a [`CounterGroup`], cheap to keep and reuse.
 pub struct CounterRef<V: Value> {
-    cell: &'static V::Cell,
+    cell: &'static AtomicU64,
     _value: PhantomData<V>,
 }
 

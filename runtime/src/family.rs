@@ -2,13 +2,12 @@
 //! the metric's `static`.
 
 use std::borrow::Borrow;
+use std::marker::PhantomData;
+use std::sync::atomic::AtomicU64;
 
-use std::sync::OnceLock;
-
-use crate::exposition::{sample_name, FamilyEncoder};
-use crate::labels::LabelSet;
+use crate::labels::{Field, LabelSet};
 use crate::metadata::{Kind, Meta};
-use crate::registry::{Collect, Registration};
+use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
 use crate::value::{ConstZero, Value};
 
@@ -43,10 +42,10 @@ pub(crate) use family_builders;
 /// The cells, metadata and registry link of one counter or gauge family.
 pub(crate) struct Family<L: LabelSet, V: Value> {
     meta: Meta,
-    cells: L::Cells<V::Cell>,
+    cells: L::Cells<AtomicU64>,
     labels: SeriesLabels,
-    sample_name: OnceLock<String>,
     registration: Registration,
+    _value: PhantomData<fn(V) -> V>,
 }
 
 impl<L: LabelSet, V: Value> Family<L, V> {
@@ -55,8 +54,8 @@ impl<L: LabelSet, V: Value> Family<L, V> {
             meta: Meta::new(name, kind),
             cells: ConstZero::ZERO,
             labels: SeriesLabels::new(),
-            sample_name: OnceLock::new(),
             registration: Registration::new(),
+            _value: PhantomData,
         }
     }
 
@@ -70,7 +69,7 @@ impl<L: LabelSet, V: Value> Family<L, V> {
 
     /// The cell of one label combination, registering the family on first use.
     #[inline(always)]
-    pub(crate) fn cell(&'static self, labels: impl Borrow<L>) -> &'static V::Cell {
+    pub(crate) fn cell(&'static self, labels: impl Borrow<L>) -> &'static AtomicU64 {
         self.registration.ensure(self);
         &self.cells.as_ref()[labels.borrow().index()]
     }
@@ -86,12 +85,18 @@ impl<L: LabelSet, V: Value> Collect for Family<L, V> {
         &self.meta
     }
 
-    fn encode(&self, out: &mut FamilyEncoder<'_>) {
-        let name = self.sample_name.get_or_init(|| sample_name(&self.meta));
-        for (index, cell) in self.cells.as_ref().iter().enumerate() {
-            if let Some(prefix) = self.labels.get(L::FIELDS, index, Some(name)) {
-                out.sample(prefix, V::load(cell));
-            }
+    fn fields(&self) -> &'static [Field] {
+        L::FIELDS
+    }
+
+    fn series_labels(&self) -> &SeriesLabels {
+        &self.labels
+    }
+
+    fn storage(&self) -> Storage<'_> {
+        Storage::Scalar {
+            cells: self.cells.as_ref(),
+            value_type: V::VALUE_TYPE,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicU64;
 
 use crate::family::{family_builders, Family};
 use crate::labels::LabelSet;
@@ -26,7 +27,7 @@ pub struct GaugeGroup<L: LabelSet, V: Value = i64> {
 
 /// One series of a [`GaugeGroup`], cheap to keep and reuse.
 pub struct GaugeRef<V: Value> {
-    cell: &'static V::Cell,
+    cell: &'static AtomicU64,
     _value: PhantomData<V>,
 }
 

@@ -6,17 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 use crate::counter::record_dropped;
-use crate::exposition::FamilyEncoder;
-use crate::labels::LabelSet;
+use crate::labels::{Field, LabelSet};
 use crate::metadata::{Kind, Meta, Unit};
-use crate::registry::{Collect, Registration};
+use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
 use crate::value::add_f64;
 
-/// Prometheus' default bounds, tuned for request latencies in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub use tallyho_spec::DEFAULT_BUCKETS;
 
 /// Checks at compile time that bucket bounds are finite and strictly increasing.
 pub(crate) const fn checked_buckets(bounds: &'static [f64]) -> &'static [f64] {
@@ -181,15 +177,18 @@ impl<L: LabelSet> Collect for HistogramGroup<L> {
         &self.meta
     }
 
-    fn encode(&self, out: &mut FamilyEncoder<'_>) {
-        let cells = self.cells();
-        for (index, series) in cells.chunks_exact(self.stride()).enumerate() {
-            let Some(labels) = self.labels.get(L::FIELDS, index, None) else {
-                continue;
-            };
-            let (buckets, sum) = series.split_at(self.bounds.len() + 1);
-            let sum = f64::from_bits(sum[0].load(Relaxed));
-            out.histogram(labels, self.bounds, |i| buckets[i].load(Relaxed), sum);
+    fn fields(&self) -> &'static [Field] {
+        L::FIELDS
+    }
+
+    fn series_labels(&self) -> &SeriesLabels {
+        &self.labels
+    }
+
+    fn storage(&self) -> Storage<'_> {
+        Storage::Histogram {
+            bounds: self.bounds,
+            cells: self.cells(),
         }
     }
 }

@@ -7,8 +7,7 @@
 use crate::interner::Interner;
 use crate::value::ConstZero;
 
-/// The value a bounded open label takes once `max_values` distinct values have been seen.
-pub const OVERFLOW_VALUE: &str = "__overflow__";
+pub use tallyho_spec::OVERFLOW_VALUE;
 
 /// A struct whose fields are a metric's labels. Derive it: `#[derive(LabelSet)]`.
 pub trait LabelSet: Send + Sync + 'static {

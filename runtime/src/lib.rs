@@ -24,7 +24,9 @@
 //! register untouched metrics up front. [`encode`] and [`serve`] export the registry as
 //! Prometheus text 0.0.4 or OpenMetrics 1.0.
 
+mod collect;
 mod counter;
+mod escape;
 mod exposition;
 mod family;
 mod gauge;
@@ -38,6 +40,7 @@ mod series;
 mod service;
 mod value;
 
+pub use collect::{collect, HistogramSample, Sample, Series, Visitor};
 pub use counter::{Counter, CounterGroup, CounterRef};
 pub use exposition::{encode, encode_into, Format};
 pub use gauge::{Gauge, GaugeGroup, GaugeRef};
@@ -49,6 +52,7 @@ pub use metadata::{Kind, Meta, Unit};
 pub use registry::Descriptor;
 pub use service::{service, set_service, ServiceAlreadySet};
 pub use tallyho_derive::{LabelSet, LabelValue};
+pub use tallyho_spec::ValueType;
 pub use value::{ConstZero, Value};
 
 /// Includes the registry `tallyho-build` generated for this package and registers it, so

@@ -9,20 +9,45 @@ use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
-use crate::exposition::{sample_name, FamilyEncoder};
-use crate::labels::{self, Domain, Field};
+use std::sync::atomic::AtomicU64;
+
+use tallyho_spec::ValueType;
+
+use crate::labels::Field;
 use crate::metadata::{Kind, Meta, Unit};
 use crate::series::SeriesLabels;
 
-/// A metric family the exposition can encode.
+/// A registered metric family, as the collection reads it.
 pub(crate) trait Collect: Sync {
     fn meta(&self) -> &Meta;
-    /// Writes every series of the family.
-    fn encode(&self, out: &mut FamilyEncoder<'_>);
+    /// The label keys and domains, which name every series.
+    fn fields(&self) -> &'static [Field];
+    /// The family's cache of rendered series text.
+    fn series_labels(&self) -> &SeriesLabels;
+    /// Where the values are.
+    fn storage(&self) -> Storage<'_>;
     /// Whether this is only a description, yielding to a live metric of the same name.
     fn is_descriptor(&self) -> bool {
         false
     }
+}
+
+/// A family's values, as laid out in memory: one place to read them for every consumer.
+pub(crate) enum Storage<'a> {
+    /// One cell per series (a counter or gauge), decoded by `value_type`.
+    Scalar {
+        cells: &'a [AtomicU64],
+        value_type: ValueType,
+    },
+    /// A counter or gauge described ahead of use: zero everywhere.
+    ScalarZeros,
+    /// Per series, `bounds.len() + 2` cells: per-bucket counts, the `+Inf` count, the sum's bits.
+    Histogram {
+        bounds: &'a [f64],
+        cells: &'a [AtomicU64],
+    },
+    /// A histogram described ahead of use: empty buckets.
+    HistogramZeros { bounds: &'a [f64] },
 }
 
 const UNREGISTERED: u8 = 0;
@@ -123,7 +148,7 @@ impl Descriptor {
         Descriptor {
             meta: Meta::new(name, kind),
             fields: &[],
-            buckets: crate::histogram::DEFAULT_BUCKETS,
+            buckets: tallyho_spec::DEFAULT_BUCKETS,
             labels: SeriesLabels::new(),
             registration: Registration::new(),
         }
@@ -164,27 +189,20 @@ impl Collect for Descriptor {
         &self.meta
     }
 
-    fn encode(&self, out: &mut FamilyEncoder<'_>) {
-        // A bounded label's values are only known to the live metric: no series to show.
-        if self
-            .fields
-            .iter()
-            .any(|f| matches!(f.domain, Domain::Bounded { .. }))
-        {
-            return;
-        }
-        let name = match self.meta.kind {
-            Kind::Histogram => None,
-            Kind::Counter | Kind::Gauge => Some(sample_name(&self.meta)),
-        };
-        for index in 0..labels::cardinality(self.fields) {
-            let Some(labels) = self.labels.get(self.fields, index, name.as_deref()) else {
-                continue;
-            };
-            match name {
-                Some(_) => out.sample(labels, 0u64),
-                None => out.histogram(labels, self.buckets, |_| 0, 0.0),
-            }
+    fn fields(&self) -> &'static [Field] {
+        self.fields
+    }
+
+    fn series_labels(&self) -> &SeriesLabels {
+        &self.labels
+    }
+
+    fn storage(&self) -> Storage<'_> {
+        match self.meta.kind() {
+            Kind::Histogram => Storage::HistogramZeros {
+                bounds: self.buckets,
+            },
+            Kind::Counter | Kind::Gauge => Storage::ScalarZeros,
         }
     }
 

@@ -7,8 +7,9 @@
 
 use std::sync::OnceLock;
 
-use crate::exposition::escape::escape_label_value;
+use crate::escape::escape_label_value;
 use crate::labels::{self, Field};
+use crate::metadata::{Kind, Meta};
 use crate::service::service_label;
 
 /// Most label sets have few fields; deeper ones spill to the heap at render time only.
@@ -27,12 +28,13 @@ impl SeriesLabels {
     }
 
     /// The label string of series `index`, or `None` while one of its bounded values is unused.
-    /// With a `sample_name` it is the whole line prefix: `sample_name{labels} `.
+    /// `with_name` makes it the whole line prefix: `sample_name{labels} `.
     pub(crate) fn get(
         &self,
+        meta: &Meta,
         fields: &'static [Field],
         index: usize,
-        sample_name: Option<&str>,
+        with_name: bool,
     ) -> Option<&str> {
         let rendered = self.rendered.get_or_init(|| {
             (0..labels::cardinality(fields))
@@ -43,7 +45,8 @@ impl SeriesLabels {
         if let Some(done) = cell.get() {
             return Some(done);
         }
-        let text = render(fields, index, sample_name)?;
+        let name = with_name.then(|| sample_name(meta));
+        let text = render(fields, index, name.as_deref())?;
         Some(cell.get_or_init(|| text))
     }
 }
@@ -87,4 +90,16 @@ fn render(fields: &'static [Field], index: usize, sample_name: Option<&str>) -> 
         out.push_str("} ");
     }
     Some(out.into_boxed_str())
+}
+
+/// The name a counter's or gauge's samples carry, the same in both text formats: a counter's
+/// ends in `_total` (once, even when the declared name already does).
+fn sample_name(meta: &Meta) -> String {
+    match meta.kind() {
+        Kind::Counter => format!(
+            "{}_total",
+            meta.name().strip_suffix("_total").unwrap_or(meta.name())
+        ),
+        _ => meta.name().to_owned(),
+    }
 }

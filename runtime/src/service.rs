@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::exposition::escape::escape_label_value;
+use crate::escape::escape_label_value;
 
 struct Service {
     name: Box<str>,

@@ -3,9 +3,11 @@
 //! Every cell is a single atomic word updated with `Relaxed` ordering: metric values are
 //! independent facts, so no update needs to be ordered against any other memory access.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::exposition::number::write_f64;
+use tallyho_spec::ValueType;
+
+use crate::collect::Sample;
 
 /// A type whose zero value exists at compile time, so metric storage can live in a `static`.
 pub trait ConstZero: Sized + Send + Sync + 'static {
@@ -17,37 +19,33 @@ impl ConstZero for AtomicU64 {
     const ZERO: Self = AtomicU64::new(0);
 }
 
-impl ConstZero for AtomicI64 {
-    const ZERO: Self = AtomicI64::new(0);
-}
-
 impl<C: ConstZero, const N: usize> ConstZero for [C; N] {
     const ZERO: Self = [C::ZERO; N];
 }
 
 /// A value type a counter or gauge can hold: `u64`, `i64` or `f64`.
 ///
-/// Sealed: the exposition and the atomic arithmetic are written for exactly these three.
+/// Sealed: the collection and the atomic arithmetic are written for exactly these three.
+/// Every cell is an `AtomicU64` (an `i64` as its two's complement, an `f64` as its bits), so
+/// the collection reads any family's cells as one slice and decodes them by [`ValueType`].
 pub trait Value: Copy + PartialOrd + Send + Sync + 'static + sealed::Sealed {
-    /// The atomic cell holding one series' value.
-    type Cell: ConstZero;
-    /// The name the manifest and the exporters use for this type.
-    const TYPE_NAME: &'static str;
+    /// Which of the three this is, for the manifest and the collection.
+    const VALUE_TYPE: ValueType;
 
     /// Reads the current value.
-    fn load(cell: &Self::Cell) -> Self;
+    fn load(cell: &AtomicU64) -> Self;
     /// Adds `v` (wrapping for integers, like the atomics they are).
-    fn add(cell: &Self::Cell, v: Self);
+    fn add(cell: &AtomicU64, v: Self);
     /// Subtracts `v`; an unsigned value saturates at zero instead of wrapping to 2^64.
-    fn sub(cell: &Self::Cell, v: Self);
+    fn sub(cell: &AtomicU64, v: Self);
     /// Replaces the value.
-    fn store(cell: &Self::Cell, v: Self);
+    fn store(cell: &AtomicU64, v: Self);
     /// Whether `v` may be added to a counter: counters never decrease, and NaN is no amount.
     fn is_counter_increment(v: Self) -> bool;
     /// One, the amount of `increment()`.
     fn one() -> Self;
-    /// Appends the value in exposition syntax.
-    fn write(self, out: &mut String);
+    /// The value as the collection hands it to exporters.
+    fn sample(self) -> Sample;
 }
 
 mod sealed {
@@ -58,8 +56,7 @@ mod sealed {
 }
 
 impl Value for u64 {
-    type Cell = AtomicU64;
-    const TYPE_NAME: &'static str = "u64";
+    const VALUE_TYPE: ValueType = ValueType::U64;
 
     #[inline]
     fn load(cell: &AtomicU64) -> u64 {
@@ -85,30 +82,30 @@ impl Value for u64 {
     fn one() -> u64 {
         1
     }
-    fn write(self, out: &mut String) {
-        crate::exposition::number::write_u64(self, out);
+    fn sample(self) -> Sample {
+        Sample::U64(self)
     }
 }
 
+/// `i64` values live in an `AtomicU64` as their two's complement: wrapping adds are the same.
 impl Value for i64 {
-    type Cell = AtomicI64;
-    const TYPE_NAME: &'static str = "i64";
+    const VALUE_TYPE: ValueType = ValueType::I64;
 
     #[inline]
-    fn load(cell: &AtomicI64) -> i64 {
-        cell.load(Relaxed)
+    fn load(cell: &AtomicU64) -> i64 {
+        cell.load(Relaxed) as i64
     }
     #[inline]
-    fn add(cell: &AtomicI64, v: i64) {
-        cell.fetch_add(v, Relaxed);
+    fn add(cell: &AtomicU64, v: i64) {
+        cell.fetch_add(v as u64, Relaxed);
     }
     #[inline]
-    fn sub(cell: &AtomicI64, v: i64) {
-        cell.fetch_sub(v, Relaxed);
+    fn sub(cell: &AtomicU64, v: i64) {
+        cell.fetch_sub(v as u64, Relaxed);
     }
     #[inline]
-    fn store(cell: &AtomicI64, v: i64) {
-        cell.store(v, Relaxed);
+    fn store(cell: &AtomicU64, v: i64) {
+        cell.store(v as u64, Relaxed);
     }
     #[inline]
     fn is_counter_increment(v: i64) -> bool {
@@ -118,15 +115,14 @@ impl Value for i64 {
     fn one() -> i64 {
         1
     }
-    fn write(self, out: &mut String) {
-        crate::exposition::number::write_i64(self, out);
+    fn sample(self) -> Sample {
+        Sample::I64(self)
     }
 }
 
 /// `f64` values live in an `AtomicU64` as their bit pattern; updates are compare-and-swap loops.
 impl Value for f64 {
-    type Cell = AtomicU64;
-    const TYPE_NAME: &'static str = "f64";
+    const VALUE_TYPE: ValueType = ValueType::F64;
 
     #[inline]
     fn load(cell: &AtomicU64) -> f64 {
@@ -152,8 +148,8 @@ impl Value for f64 {
     fn one() -> f64 {
         1.0
     }
-    fn write(self, out: &mut String) {
-        write_f64(self, out);
+    fn sample(self) -> Sample {
+        Sample::F64(self)
     }
 }
 
@@ -183,7 +179,7 @@ mod tests {
 
     #[test]
     fn float_cells_add_and_subtract() {
-        let cell = <f64 as Value>::Cell::ZERO;
+        let cell = AtomicU64::new(0);
         f64::add(&cell, 1.5);
         f64::sub(&cell, 0.25);
         assert_eq!(f64::load(&cell), 1.25);

@@ -1,14 +1,13 @@
-//! Rendering registered metrics as Prometheus text 0.0.4 or OpenMetrics 1.0.
+//! Prometheus text 0.0.4 and OpenMetrics 1.0: one consumer of the collection seam.
 
-pub(crate) mod escape;
 mod format;
 pub(crate) mod number;
 
 pub use format::Format;
 
+use crate::collect::{self, HistogramSample, Sample, Series, Visitor};
+use crate::escape::escape_help;
 use crate::metadata::{Kind, Meta};
-use crate::registry;
-use crate::value::Value;
 
 /// Encodes every registered metric in `format`.
 pub fn encode(format: Format) -> String {
@@ -20,78 +19,35 @@ pub fn encode(format: Format) -> String {
 /// Appends every registered metric in `format` to `out`, for serving from any HTTP stack
 /// (set the response's `Content-Type` to [`Format::content_type`]).
 pub fn encode_into(format: Format, out: &mut String) {
-    let mut families = registry::families();
-    // Sorted for stable output; live metrics before descriptors of the same name.
-    families.sort_by(|a, b| {
-        (a.meta().name, a.is_descriptor()).cmp(&(b.meta().name, b.is_descriptor()))
+    collect::collect(&mut TextEncoder {
+        out,
+        format,
+        base_name: String::new(),
     });
-    let mut rest = &families[..];
-    while let Some((first, _)) = rest.split_first() {
-        let name = first.meta().name;
-        let same = rest.iter().take_while(|f| f.meta().name == name).count();
-        let mut meta = *first.meta();
-        if meta.help.is_empty() {
-            meta.help = rest[..same]
-                .iter()
-                .map(|f| f.meta().help)
-                .find(|h| !h.is_empty())
-                .unwrap_or("");
-        }
-        let mut encoder = FamilyEncoder::new(out, format, &meta);
-        encoder.header();
-        first.encode(&mut encoder);
-        rest = &rest[same..];
-    }
     if format == Format::OpenMetrics {
         out.push_str("# EOF\n");
     }
 }
 
-/// Writes one family: its header lines, then its samples.
-pub(crate) struct FamilyEncoder<'a> {
+/// Writes each family's header lines, then its samples.
+struct TextEncoder<'a> {
     out: &'a mut String,
     format: Format,
-    meta: &'a Meta,
-    /// The family's base name, which histogram lines extend with `_bucket`, `_sum`, `_count`.
-    sample_name: &'a str,
+    /// The current family's base name, which histogram lines extend with `_bucket`, `_sum`
+    /// and `_count`.
+    base_name: String,
 }
 
-/// The name a counter's or gauge's samples carry, the same in both formats: a counter's ends
-/// in `_total` (once, even when the declared name already does).
-pub(crate) fn sample_name(meta: &Meta) -> String {
-    match meta.kind {
-        Kind::Counter => format!(
-            "{}_total",
-            meta.name.strip_suffix("_total").unwrap_or(meta.name)
-        ),
-        _ => meta.name.to_owned(),
-    }
-}
-
-fn has_unit_suffix(name: &str, unit: &str) -> bool {
-    name.strip_suffix(unit)
-        .is_some_and(|rest| rest.ends_with('_'))
-}
-
-impl<'a> FamilyEncoder<'a> {
-    fn new(out: &'a mut String, format: Format, meta: &'a Meta) -> Self {
-        FamilyEncoder {
-            out,
-            format,
-            meta,
-            sample_name: meta.name,
-        }
-    }
-
-    fn header(&mut self) {
-        let meta = self.meta;
+impl Visitor for TextEncoder<'_> {
+    fn family(&mut self, meta: &Meta) {
         // OpenMetrics names a counter family without `_total`; 0.0.4 names it as its samples.
-        let base = match meta.kind {
-            Kind::Counter => meta.name.strip_suffix("_total").unwrap_or(meta.name),
-            _ => meta.name,
+        let base = match meta.kind() {
+            Kind::Counter => meta.name().strip_suffix("_total").unwrap_or(meta.name()),
+            _ => meta.name(),
         };
-        self.sample_name = base;
-        let family_suffix = match (meta.kind, self.format) {
+        self.base_name.clear();
+        self.base_name.push_str(base);
+        let family_suffix = match (meta.kind(), self.format) {
             (Kind::Counter, Format::Prometheus) => "_total",
             _ => "",
         };
@@ -106,62 +62,64 @@ impl<'a> FamilyEncoder<'a> {
         };
         match self.format {
             Format::Prometheus => {
-                if !meta.help.is_empty() {
+                if !meta.help().is_empty() {
                     comment(out, "HELP");
-                    escape::escape_help(meta.help, false, out);
+                    escape_help(meta.help(), false, out);
                     out.push('\n');
                 }
                 comment(out, "TYPE");
-                out.push_str(meta.kind.as_str());
+                out.push_str(meta.kind().as_str());
                 out.push('\n');
             }
             Format::OpenMetrics => {
                 comment(out, "TYPE");
-                out.push_str(meta.kind.as_str());
+                out.push_str(meta.kind().as_str());
                 out.push('\n');
                 // A unit is only declared when the name carries it, as OpenMetrics requires.
-                if let Some(unit) = meta.unit.filter(|u| has_unit_suffix(base, u.as_str())) {
+                if let Some(unit) = meta.unit().filter(|u| u.is_suffix_of(base)) {
                     comment(out, "UNIT");
                     out.push_str(unit.as_str());
                     out.push('\n');
                 }
-                if !meta.help.is_empty() {
+                if !meta.help().is_empty() {
                     comment(out, "HELP");
-                    escape::escape_help(meta.help, true, out);
+                    escape_help(meta.help(), true, out);
                     out.push('\n');
                 }
             }
         }
     }
 
-    /// A counter or gauge sample after its pre-rendered line prefix (see [`sample_name`]).
-    pub(crate) fn sample<V: Value>(&mut self, prefix: &str, value: V) {
-        self.out.push_str(prefix);
-        value.write(self.out);
+    /// The pre-rendered line prefix, then the number.
+    #[inline]
+    fn sample(&mut self, series: &Series<'_>, value: Sample) {
+        self.out.push_str(series.rendered());
+        match value {
+            Sample::U64(v) => number::write_u64(v, self.out),
+            Sample::I64(v) => number::write_i64(v, self.out),
+            Sample::F64(v) => number::write_f64(v, self.out),
+        }
         self.out.push('\n');
     }
 
-    /// A histogram's samples: cumulative buckets, `+Inf`, sum and count.
-    pub(crate) fn histogram(
-        &mut self,
-        labels: &str,
-        bounds: &[f64],
-        bucket: impl Fn(usize) -> u64,
-        sum: f64,
-    ) {
-        let mut cumulative = 0u64;
-        for (i, &bound) in bounds.iter().enumerate() {
-            cumulative = cumulative.wrapping_add(bucket(i));
-            self.line("_bucket", labels, Some(bound), |out| cumulative.write(out));
+    /// Cumulative buckets, `+Inf`, sum and count.
+    fn histogram(&mut self, series: &Series<'_>, histogram: &HistogramSample<'_>) {
+        let labels = series.rendered();
+        let mut count = 0;
+        for (bound, cumulative) in histogram.cumulative() {
+            count = cumulative;
+            self.line("_bucket", labels, Some(bound), |out| {
+                number::write_u64(cumulative, out)
+            });
         }
-        cumulative = cumulative.wrapping_add(bucket(bounds.len()));
-        self.line("_bucket", labels, Some(f64::INFINITY), |out| {
-            cumulative.write(out)
+        self.line("_sum", labels, None, |out| {
+            number::write_f64(histogram.sum(), out)
         });
-        self.line("_sum", labels, None, |out| sum.write(out));
-        self.line("_count", labels, None, |out| cumulative.write(out));
+        self.line("_count", labels, None, |out| number::write_u64(count, out));
     }
+}
 
+impl TextEncoder<'_> {
     #[inline]
     fn line(
         &mut self,
@@ -171,7 +129,7 @@ impl<'a> FamilyEncoder<'a> {
         value: impl FnOnce(&mut String),
     ) {
         let out = &mut *self.out;
-        out.push_str(self.sample_name);
+        out.push_str(&self.base_name);
         out.push_str(suffix);
         out.push('{');
         out.push_str(labels);

@@ -1,0 +1,223 @@
+//! The collection seam: every registered family in name order, each series as label pairs
+//! and a value. The text formats and every push exporter read the registry through it, so
+//! what a series is (its labels, its value, which family wins a name) is decided once.
+//!
+//! [`collect`] is generic over its [`Visitor`], so a consumer's per-series work inlines into
+//! the walk: the text encoder copies pre-rendered line prefixes and loses nothing to it.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use tallyho_spec::ValueType;
+
+use crate::labels::{self, Domain, Field};
+use crate::metadata::Meta;
+use crate::registry::{self, Collect, Storage};
+
+/// What [`collect`] hands over, family by family: a family's metadata, then its series.
+pub trait Visitor {
+    /// A family starts. Its help is the live metric's, else a descriptor's of the same name.
+    fn family(&mut self, meta: &Meta);
+    /// One counter or gauge series.
+    fn sample(&mut self, series: &Series<'_>, value: Sample);
+    /// One histogram series.
+    fn histogram(&mut self, series: &Series<'_>, histogram: &HistogramSample<'_>);
+}
+
+/// A counter's or gauge's value, in the type the metric declares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sample {
+    /// An unsigned integer.
+    U64(u64),
+    /// A signed integer.
+    I64(i64),
+    /// A float.
+    F64(f64),
+}
+
+impl Sample {
+    /// The value as a float, for protocols with one number type.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Sample::U64(v) => v as f64,
+            Sample::I64(v) => v as f64,
+            Sample::F64(v) => v,
+        }
+    }
+
+    fn decode(bits: u64, value_type: ValueType) -> Sample {
+        match value_type {
+            ValueType::U64 => Sample::U64(bits),
+            ValueType::I64 => Sample::I64(bits as i64),
+            ValueType::F64 => Sample::F64(f64::from_bits(bits)),
+        }
+    }
+}
+
+/// One series of a family: which label values it has.
+pub struct Series<'a> {
+    fields: &'static [Field],
+    index: usize,
+    rendered: &'a str,
+}
+
+impl<'a> Series<'a> {
+    /// The label pairs in field order. The `service` label every series carries is not among
+    /// them ([`crate::service`] names it), nor is a label whose value is absent (a `None`).
+    pub fn labels(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let mut rest = labels::cardinality(self.fields);
+        let index = self.index;
+        self.fields.iter().filter_map(move |field| {
+            let size = field.domain.size();
+            rest /= size;
+            let value = field.domain.value(index / rest % size)?;
+            (!value.is_empty()).then_some((field.key, value))
+        })
+    }
+
+    /// The pre-rendered text of this series: the whole line prefix for counters and gauges,
+    /// the label list for histograms.
+    pub(crate) fn rendered(&self) -> &'a str {
+        self.rendered
+    }
+}
+
+/// One histogram series: per-bucket (not cumulative) counts, the `+Inf` count, and the sum.
+pub struct HistogramSample<'a> {
+    bounds: &'a [f64],
+    counts: &'a [u64],
+    sum: f64,
+}
+
+impl<'a> HistogramSample<'a> {
+    /// The buckets' upper bounds, without `+Inf`.
+    pub fn bounds(&self) -> &'a [f64] {
+        self.bounds
+    }
+
+    /// Observations per bucket, not cumulative: one per bound, then the `+Inf` bucket.
+    pub fn counts(&self) -> &'a [u64] {
+        self.counts
+    }
+
+    /// All observations.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().fold(0, |a, &c| a.wrapping_add(c))
+    }
+
+    /// The sum of all observations.
+    pub fn sum(&self) -> f64 {
+        self.sum
+    }
+
+    /// Cumulative counts by upper bound, `+Inf` last: the Prometheus bucket view.
+    pub fn cumulative(&self) -> impl Iterator<Item = (f64, u64)> + 'a {
+        let bounds = self.bounds.iter().copied().chain([f64::INFINITY]);
+        bounds.zip(self.counts.iter().scan(0u64, |total, &c| {
+            *total = total.wrapping_add(c);
+            Some(*total)
+        }))
+    }
+}
+
+/// Walks every registered family in name order and hands each series to `visitor`.
+///
+/// Where a live metric and a descriptor share a name, the live metric's series are the
+/// family's; where neither has values yet, a descriptor exports zeros for every finite
+/// label combination. A bounded label's series appear once their value has been seen.
+pub fn collect(visitor: &mut impl Visitor) {
+    let mut families = registry::families();
+    // Live metrics before descriptors of the same name.
+    families.sort_by(|a, b| {
+        (a.meta().name(), a.is_descriptor()).cmp(&(b.meta().name(), b.is_descriptor()))
+    });
+    let mut scratch = Vec::new();
+    let mut rest = &families[..];
+    while let Some(first) = rest.first() {
+        let same = rest
+            .iter()
+            .take_while(|f| f.meta().name() == first.meta().name())
+            .count();
+        let mut meta = *first.meta();
+        if meta.help().is_empty() {
+            if let Some(help) = rest[..same]
+                .iter()
+                .map(|f| f.meta().help())
+                .find(|h| !h.is_empty())
+            {
+                meta = meta.with_help(help);
+            }
+        }
+        visitor.family(&meta);
+        visit_series(*first, &meta, visitor, &mut scratch);
+        rest = &rest[same..];
+    }
+}
+
+fn visit_series(
+    family: &dyn Collect,
+    meta: &Meta,
+    visitor: &mut impl Visitor,
+    scratch: &mut Vec<u64>,
+) {
+    let storage = family.storage();
+    let fields = family.fields();
+    let zeros = matches!(
+        storage,
+        Storage::ScalarZeros | Storage::HistogramZeros { .. }
+    );
+    if zeros
+        && fields
+            .iter()
+            .any(|f| matches!(f.domain, Domain::Bounded { .. }))
+    {
+        return; // A bounded label's values are known only to the live metric.
+    }
+    let cache = family.series_labels();
+    let with_name = matches!(storage, Storage::Scalar { .. } | Storage::ScalarZeros);
+    let series = (0..labels::cardinality(fields)).filter_map(|index| {
+        let rendered = cache.get(meta, fields, index, with_name)?;
+        Some(Series {
+            fields,
+            index,
+            rendered,
+        })
+    });
+    match storage {
+        Storage::Scalar { cells, value_type } => series.for_each(|s| {
+            visitor.sample(&s, Sample::decode(cells[s.index].load(Relaxed), value_type));
+        }),
+        Storage::ScalarZeros => series.for_each(|s| visitor.sample(&s, Sample::U64(0))),
+        Storage::Histogram { bounds, cells } => {
+            let stride = bounds.len() + 2;
+            series.for_each(|s| {
+                let cells = &cells[s.index * stride..][..stride];
+                visitor.histogram(&s, &read_histogram(bounds, cells, scratch));
+            });
+        }
+        Storage::HistogramZeros { bounds } => {
+            let zeros = vec![0; bounds.len() + 1];
+            let sample = HistogramSample {
+                bounds,
+                counts: &zeros,
+                sum: 0.0,
+            };
+            series.for_each(|s| visitor.histogram(&s, &sample));
+        }
+    }
+}
+
+/// Reads one histogram series: bucket counts, the `+Inf` count, then the sum's bits.
+fn read_histogram<'a>(
+    bounds: &'a [f64],
+    cells: &[AtomicU64],
+    scratch: &'a mut Vec<u64>,
+) -> HistogramSample<'a> {
+    let (counts, sum) = cells.split_at(bounds.len() + 1);
+    scratch.clear();
+    scratch.extend(counts.iter().map(|c| c.load(Relaxed)));
+    HistogramSample {
+        bounds,
+        counts: scratch,
+        sum: f64::from_bits(sum[0].load(Relaxed)),
+    }
+}
