@@ -33,12 +33,14 @@ static UNUSED: Descriptor = Descriptor::new("collect_unused_seconds", Kind::Hist
     .buckets(&[1.0]);
 
 type Labels = Vec<(&'static str, &'static str)>;
+/// Family, labels, per-bucket counts, count, sum, cumulative buckets.
+type HistogramRow = (String, Labels, Vec<u64>, u64, f64, Vec<(f64, u64)>);
 
 #[derive(Default)]
 struct Record {
     families: Vec<(String, Kind, String)>,
     samples: Vec<(String, Labels, Sample)>,
-    histograms: Vec<(String, Labels, Vec<u64>, u64, f64, Vec<(f64, u64)>)>,
+    histograms: Vec<HistogramRow>,
 }
 
 impl Visitor for Record {
