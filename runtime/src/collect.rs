@@ -43,14 +43,6 @@ impl Sample {
             Sample::F64(v) => v,
         }
     }
-
-    fn decode(bits: u64, value_type: ValueType) -> Sample {
-        match value_type {
-            ValueType::U64 => Sample::U64(bits),
-            ValueType::I64 => Sample::I64(bits as i64),
-            ValueType::F64 => Sample::F64(f64::from_bits(bits)),
-        }
-    }
 }
 
 /// One series of a family: which label values it has.
@@ -174,25 +166,32 @@ fn visit_series(
     }
     let cache = family.series_labels();
     let with_name = matches!(storage, Storage::Scalar { .. } | Storage::ScalarZeros);
-    let series = (0..labels::cardinality(fields)).filter_map(|index| {
+    let series = |index| {
         let rendered = cache.get(meta, fields, index, with_name)?;
         Some(Series {
             fields,
             index,
             rendered,
         })
-    });
+    };
+    let every = || (0..labels::cardinality(fields)).filter_map(series);
     match storage {
-        Storage::Scalar { cells, value_type } => series.for_each(|s| {
-            visitor.sample(&s, Sample::decode(cells[s.index].load(Relaxed), value_type));
-        }),
-        Storage::ScalarZeros => series.for_each(|s| visitor.sample(&s, Sample::U64(0))),
+        // One loop per value type, so the visitor's match on the sample folds away.
+        Storage::Scalar { cells, value_type } => match value_type {
+            ValueType::U64 => visit_scalars(cells, series, visitor, Sample::U64),
+            ValueType::I64 => visit_scalars(cells, series, visitor, |v| Sample::I64(v as i64)),
+            ValueType::F64 => {
+                visit_scalars(cells, series, visitor, |v| Sample::F64(f64::from_bits(v)))
+            }
+        },
+        Storage::ScalarZeros => every().for_each(|s| visitor.sample(&s, Sample::U64(0))),
         Storage::Histogram { bounds, cells } => {
             let stride = bounds.len() + 2;
-            series.for_each(|s| {
-                let cells = &cells[s.index * stride..][..stride];
-                visitor.histogram(&s, &read_histogram(bounds, cells, scratch));
-            });
+            for (index, cells) in cells.chunks_exact(stride).enumerate() {
+                if let Some(s) = series(index) {
+                    visitor.histogram(&s, &read_histogram(bounds, cells, scratch));
+                }
+            }
         }
         Storage::HistogramZeros { bounds } => {
             let zeros = vec![0; bounds.len() + 1];
@@ -201,7 +200,20 @@ fn visit_series(
                 counts: &zeros,
                 sum: 0.0,
             };
-            series.for_each(|s| visitor.histogram(&s, &sample));
+            every().for_each(|s| visitor.histogram(&s, &sample));
+        }
+    }
+}
+
+fn visit_scalars<'a>(
+    cells: &[AtomicU64],
+    series: impl Fn(usize) -> Option<Series<'a>>,
+    visitor: &mut impl Visitor,
+    decode: impl Fn(u64) -> Sample,
+) {
+    for (index, cell) in cells.iter().enumerate() {
+        if let Some(s) = series(index) {
+            visitor.sample(&s, decode(cell.load(Relaxed)));
         }
     }
 }
