@@ -5,7 +5,10 @@
 mod diff;
 mod manifest;
 mod registry;
+mod spelling;
 
 pub use diff::{diff, Change, ManifestDiff};
 pub use manifest::{Label, Limits, Manifest, ManifestError, Metric, Service, SCHEMA_VERSION};
 pub use registry::registry_source;
+/// The manifest's typed fields, re-exported so readers of the manifest need no other crate.
+pub use tallyho_spec::{Kind, Unit, ValueType};

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tallyho_codegen::Manifest;
+use tallyho_codegen::{Kind, Manifest};
 use tallyho_tests::{
     eventually, http_get, promtool_check, spawn_announcing, KillOnDrop, Prometheus,
 };
@@ -63,7 +63,7 @@ fn the_first_scrape_shows_every_declared_metric() {
     promtool_check(&body);
 
     for metric in &manifest.metrics {
-        let family = if metric.kind == "counter" {
+        let family = if metric.kind == Kind::Counter {
             format!("{}_total", metric.name)
         } else {
             metric.name.clone()
@@ -75,14 +75,14 @@ fn the_first_scrape_shows_every_declared_metric() {
             metric.name
         );
         assert!(
-            body.contains(&format!("# TYPE {family} {}\n", metric.kind)),
+            body.contains(&format!("# TYPE {family} {}\n", metric.kind.as_str())),
             "{}",
             metric.name
         );
         // Every finite label combination is there from the start, at zero.
         if metric.labels.iter().all(|l| l.values.is_some()) {
-            let sample = match metric.kind.as_str() {
-                "histogram" => format!("{}_count{{", metric.name),
+            let sample = match metric.kind {
+                Kind::Histogram => format!("{}_count{{", metric.name),
                 _ => format!("{family}{{"),
             };
             let series: Vec<&str> = body.lines().filter(|l| l.starts_with(&sample)).collect();
