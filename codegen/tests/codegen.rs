@@ -46,13 +46,17 @@ fn bad_manifests_are_errors() {
 
 #[test]
 fn the_registry_covers_the_linked_crates() {
-    let analysis = clean();
-    let source = registry_source(&analysis, "shop-server", "shop");
+    let manifest = Manifest::from_analysis(&clean());
+    let source = registry_source(&manifest, "shop-server");
     insta::assert_snapshot!("clean_registry_shop_server", source);
-    // A library's registry has its own metrics and those of the libraries it links only.
-    let core = registry_source(&analysis, "shop-core", "shop-core");
-    assert!(core.contains("// 3 metrics from shop-core."), "{core}");
+    // A library builds no service: its registry has the metrics it declares.
+    let core = registry_source(&manifest, "shop-core");
+    assert!(
+        core.contains("// 3 metrics from shop-core; no service."),
+        "{core}"
+    );
     assert!(!core.contains("payments"));
+    assert!(!core.contains("CARGO_BIN_NAME"), "{core}");
 }
 
 #[test]
