@@ -1,6 +1,7 @@
 //! What the build step produces from an analysis: the metrics manifest (the contract between
-//! the build-time and run-time halves, committed and reviewed) and the registry source a
-//! service includes so every declared metric exports from the first scrape.
+//! the build-time and run-time halves, committed and reviewed) and, from the manifest alone,
+//! the registry source a service includes so every declared metric exports from the first
+//! scrape.
 
 mod diff;
 mod manifest;

@@ -1,5 +1,5 @@
-//! The manifest and the generated registry of the clean fixture, snapshot-tested, and the
-//! manifest diff.
+//! The manifest and the generated registry of the clean fixture, snapshot-tested, the
+//! per-binary choice in the registry of `fixtures/two-bins`, and the manifest diff.
 
 use std::path::Path;
 
@@ -92,4 +92,30 @@ fn diff_reports_changes_and_budgets() {
     );
     assert!(diff(&old, &old).changes.is_empty());
     assert_eq!(diff(&old, &old).to_string(), "no metric changes\n");
+}
+
+#[test]
+fn each_binary_of_a_package_gets_its_own_service_and_metrics() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/two-bins/Cargo.toml");
+    let manifest = Manifest::from_analysis(&analyze(Some(&path)).expect("the fixture loads"));
+    let source = registry_source(&manifest, "two-bins");
+    for service in &manifest.services {
+        let arm = format!("Some(\"{}\") => Some(\"{}\")", service.binary, service.name);
+        assert!(source.contains(&arm), "{arm}\n{source}");
+    }
+    // Each binary registers the library's metric and its own, not its sibling's.
+    let arm = |binary: &str| {
+        let start = source
+            .find(&format!("Some(\"{binary}\") => {{"))
+            .expect("an arm");
+        source[start..start + source[start..].find("LINKED\n").expect("its list")].to_owned()
+    };
+    let ingest = arm("two-bins-ingest");
+    assert!(ingest.contains("&self::INGEST_BATCHES") && ingest.contains("&self::STORE_READS"));
+    assert!(
+        !ingest.contains("REPORT_RENDER_DURATION_SECONDS"),
+        "{ingest}"
+    );
+    let report = arm("two-bins-report");
+    assert!(!report.contains("INGEST_BATCHES"), "{report}");
 }
