@@ -6,6 +6,8 @@
 //! Every binary of a package includes the same file, so the choice of service and metrics is
 //! made at compile time from `CARGO_BIN_NAME`, which cargo sets per binary.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use tallyho_spec::DEFAULT_BUCKETS;
@@ -18,7 +20,12 @@ use crate::manifest::{Label, Manifest, Metric, Service};
 /// Formatted with prettyplease.
 pub fn registry_source(manifest: &Manifest, package: &str) -> String {
     let metrics = manifest.linked_by(package);
-    let services: Vec<&Service> = manifest.services_of(package).collect();
+    // A binary exports one service: should tallyho.yaml map two to it, the first by name.
+    let mut binaries = BTreeSet::new();
+    let services: Vec<&Service> = manifest
+        .services_of(package)
+        .filter(|s| binaries.insert(s.binary.as_str()))
+        .collect();
     let statics = metrics.iter().map(|m| descriptor_static(m));
     let everything: Vec<Ident> = metrics.iter().map(|m| static_name(&m.name)).collect();
     let service = service_fn(&services);
@@ -191,6 +198,7 @@ fn declaration_path(metric: &Metric) -> String {
         .join("::")
 }
 
+/// A `tallyho-spec` variant name as an identifier (`Seconds`).
 fn variant(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
