@@ -201,6 +201,18 @@ fn each_binary_of_a_package_exports_its_own_service_and_metrics() {
             assert_eq!(body.contains(&help), linked, "{}: {body}", metric.name);
         }
     }
+    // TALLYHO_SERVICE still wins over the generated choice at run time.
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/debug/two-bins-ingest");
+    let mut command = Command::new(binary);
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .env("TALLYHO_SERVICE", "overridden");
+    let (_server, addr) = spawn_announcing(command, "two-bins-ingest: serving ");
+    let (_, body) = http_get(addr, "/metrics").expect("scrape");
+    assert!(
+        body.contains("ingest_batches_total{service=\"overridden\"} 1"),
+        "{body}"
+    );
 }
 
 #[test]
