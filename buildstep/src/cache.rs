@@ -12,6 +12,7 @@ const CACHE_FILE: &str = "tallyho-build.cache.json";
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Cache {
+    /// [`generator`].
     version: String,
     settings: String,
     workspace: Workspace,
@@ -50,6 +51,18 @@ impl Input {
     }
 }
 
+/// Which build of the generator wrote a cache: the version, and the running executable's
+/// stamp (the build script, relinked whenever tallyho-build changes), so outputs of an older
+/// generator are never reused.
+fn generator() -> String {
+    let exe = std::env::current_exe().ok().map(Input::of);
+    format!(
+        "{}|{:?}",
+        env!("CARGO_PKG_VERSION"),
+        exe.and_then(|i| i.stamp)
+    )
+}
+
 fn layout(workspace: &Workspace, config: &Path) -> Vec<Input> {
     let mut paths = workspace.manifests();
     paths.push(config.to_owned());
@@ -65,7 +78,7 @@ impl Cache {
         result: Option<Outputs>,
     ) -> Cache {
         Cache {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
+            version: generator(),
             settings: settings.to_owned(),
             workspace: workspace.clone(),
             config: config.to_owned(),
@@ -78,7 +91,7 @@ impl Cache {
     pub(crate) fn load(out_dir: &Path) -> Option<Cache> {
         let text = std::fs::read_to_string(out_dir.join(CACHE_FILE)).ok()?;
         let cache: Cache = serde_json::from_str(&text).ok()?;
-        (cache.version == env!("CARGO_PKG_VERSION")).then_some(cache)
+        (cache.version == generator()).then_some(cache)
     }
 
     /// Best effort: a cache that cannot be written only costs the next run an analysis.

@@ -33,7 +33,6 @@ pub struct Builder {
     manifest_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     package: Option<String>,
-    service: Option<String>,
     config: Option<PathBuf>,
     registry_file: String,
     manifest_file: String,
@@ -108,19 +107,11 @@ impl Builder {
             manifest_dir: None,
             out_dir: None,
             package: None,
-            service: None,
             config: None,
             registry_file: "tallyho_registry.rs".to_owned(),
             manifest_file: "tallyho.manifest.yaml".to_owned(),
             cargo_instructions: true,
         }
-    }
-
-    /// The service name for the `service` label; by default the one `tallyho.yaml` maps to
-    /// this package, else the package's first binary.
-    pub fn service(mut self, name: impl Into<String>) -> Self {
-        self.service = Some(name.into());
-        self
     }
 
     /// The configuration file (default: `tallyho.yaml` at the workspace root), relative to
@@ -181,8 +172,8 @@ impl Builder {
         let manifest_path = out_dir.join(&self.manifest_file);
         let config = self.config.as_ref().map(|path| manifest_dir.join(path));
         let settings = format!(
-            "{package}|{:?}|{:?}|{}|{}",
-            self.service, config, self.registry_file, self.manifest_file
+            "{package}|{:?}|{}|{}",
+            config, self.registry_file, self.manifest_file
         );
 
         let previous = Cache::load(&out_dir);
@@ -231,17 +222,12 @@ impl Builder {
             });
         }
 
-        let service = self
-            .service
-            .clone()
-            .unwrap_or_else(|| service_name(&analysis, &package));
-        let registry = registry_source(&analysis, &package, &service);
-        let metrics = registry.matches(".register();").count();
-        write_if_changed(&registry_path, &registry)?;
-        write_if_changed(
-            &manifest_path,
-            &Manifest::from_analysis(&analysis).to_yaml(),
-        )?;
+        // The registry is generated from the manifest alone: services and what each links
+        // are decided once, by the analysis.
+        let manifest = Manifest::from_analysis(&analysis);
+        let metrics = manifest.linked_by(&package).len();
+        write_if_changed(&registry_path, &registry_source(&manifest, &package))?;
+        write_if_changed(&manifest_path, &manifest.to_yaml())?;
         let outputs = Outputs {
             warnings: warnings.clone(),
             metrics,
@@ -323,23 +309,6 @@ fn rerun_paths(workspace: &Workspace, config: &Path, files: &[PathBuf]) -> Vec<S
     );
     paths.extend(files.iter().cloned());
     paths.iter().map(|p| p.display().to_string()).collect()
-}
-
-/// The `service` label: the name `tallyho.yaml` gives this package, else its first binary's.
-fn service_name(analysis: &Analysis, package: &str) -> String {
-    let bins: Vec<&str> = analysis
-        .workspace
-        .package(package)
-        .map(|p| p.bins.iter().map(|b| b.name.as_str()).collect())
-        .unwrap_or_default();
-    analysis
-        .config
-        .services
-        .iter()
-        .find(|(_, s)| s.krate == package || bins.contains(&s.krate.as_str()))
-        .map(|(name, _)| name.clone())
-        .or_else(|| bins.first().map(|b| (*b).to_owned()))
-        .unwrap_or_else(|| package.to_owned())
 }
 
 /// Writes only when the content differs, so an unchanged registry does not make cargo

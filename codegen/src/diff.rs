@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use tallyho_spec::Kind;
+
 use crate::manifest::{Label, Manifest, Metric};
 
 /// One difference between two manifests.
@@ -12,13 +14,13 @@ pub enum Change {
     /// A metric only in the new manifest.
     AddedMetric {
         name: String,
-        kind: String,
+        kind: Kind,
         series: u64,
     },
     /// A metric only in the old manifest.
     RemovedMetric {
         name: String,
-        kind: String,
+        kind: Kind,
         series: u64,
     },
     /// A metric in both, with these differences.
@@ -62,12 +64,12 @@ pub fn diff(old: &Manifest, new: &Manifest) -> ManifestDiff {
         match (old_metrics.get(name), new_metrics.get(name)) {
             (None, Some(m)) => changes.push(Change::AddedMetric {
                 name: name.into(),
-                kind: m.kind.clone(),
+                kind: m.kind,
                 series: m.series,
             }),
             (Some(m), None) => changes.push(Change::RemovedMetric {
                 name: name.into(),
-                kind: m.kind.clone(),
+                kind: m.kind,
                 series: m.series,
             }),
             (Some(a), Some(b)) => {
@@ -148,12 +150,12 @@ fn metric_details(a: &Metric, b: &Metric) -> Vec<String> {
             details.push(format!("{what} {x} -> {y}"));
         }
     };
-    field("kind", &a.kind, &b.kind);
-    field("value type", &a.value_type, &b.value_type);
+    field("kind", &a.kind.as_str(), &b.kind.as_str());
+    field("value type", &a.value_type.as_str(), &b.value_type.as_str());
     field(
         "unit",
-        &a.unit.as_deref().unwrap_or("none"),
-        &b.unit.as_deref().unwrap_or("none"),
+        &a.unit.map_or("none", |u| u.as_str()),
+        &b.unit.map_or("none", |u| u.as_str()),
     );
     field("labels", &labels(&a.labels), &labels(&b.labels));
     field(
@@ -211,10 +213,10 @@ impl fmt::Display for ManifestDiff {
         for change in &self.changes {
             match change {
                 Change::AddedMetric { name, kind, series } => {
-                    writeln!(f, "+ metric {name} ({kind}, {series} series)")?
+                    writeln!(f, "+ metric {name} ({}, {series} series)", kind.as_str())?
                 }
                 Change::RemovedMetric { name, kind, series } => {
-                    writeln!(f, "- metric {name} ({kind}, {series} series)")?
+                    writeln!(f, "- metric {name} ({}, {series} series)", kind.as_str())?
                 }
                 Change::ChangedMetric { name, details, .. } => {
                     writeln!(f, "~ metric {name}: {}", details.join("; "))?

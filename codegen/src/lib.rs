@@ -1,11 +1,15 @@
 //! What the build step produces from an analysis: the metrics manifest (the contract between
-//! the build-time and run-time halves, committed and reviewed) and the registry source a
-//! service includes so every declared metric exports from the first scrape.
+//! the build-time and run-time halves, committed and reviewed) and, from the manifest alone,
+//! the registry source a service includes so every declared metric exports from the first
+//! scrape.
 
 mod diff;
 mod manifest;
 mod registry;
+mod spelling;
 
 pub use diff::{diff, Change, ManifestDiff};
 pub use manifest::{Label, Limits, Manifest, ManifestError, Metric, Service, SCHEMA_VERSION};
 pub use registry::registry_source;
+/// The manifest's typed fields, re-exported so readers of the manifest need no other crate.
+pub use tallyho_spec::{Kind, Unit, ValueType};

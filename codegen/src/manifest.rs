@@ -5,7 +5,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 pub use tallyho_analyzer::Service;
-use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind, DEFAULT_BUCKETS};
+use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind};
+use tallyho_spec::{Kind, Unit, ValueType, DEFAULT_BUCKETS};
+
+use crate::spelling;
 
 /// The manifest format version; readers reject others.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,14 +44,20 @@ pub struct Metric {
     /// The metric name (a counter exports `<name>_total`).
     pub name: String,
     /// `counter`, `gauge` or `histogram`.
-    pub kind: String,
+    #[serde(with = "spelling")]
+    pub kind: Kind,
     /// `u64`, `i64` or `f64`.
-    pub value_type: String,
+    #[serde(with = "spelling")]
+    pub value_type: ValueType,
     /// The help text.
     pub help: String,
     /// The base unit, when declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    #[serde(
+        with = "spelling::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unit: Option<Unit>,
     /// The package declaring it.
     pub package: String,
     /// The crate declaring it, as paths name it.
@@ -173,6 +182,28 @@ impl Manifest {
     pub fn metric(&self, name: &str) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.name == name)
     }
+
+    /// The services `package` builds, one per binary, sorted by name: what its generated
+    /// registry chooses between.
+    pub fn services_of<'m>(&'m self, package: &'m str) -> impl Iterator<Item = &'m Service> {
+        self.services.iter().filter(move |s| s.package == package)
+    }
+
+    /// The metrics the targets of `package` link, in manifest order: those of every service
+    /// it builds or, for a package that builds none (a library), those it declares.
+    pub fn linked_by(&self, package: &str) -> Vec<&Metric> {
+        let services: Vec<&Service> = self.services_of(package).collect();
+        self.metrics
+            .iter()
+            .filter(|m| {
+                if services.is_empty() {
+                    m.package == package
+                } else {
+                    services.iter().any(|s| s.metrics.contains(&m.name))
+                }
+            })
+            .collect()
+    }
 }
 
 fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
@@ -200,13 +231,11 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
     let file = &analysis.sources.get(d.span.file);
     Metric {
         name: d.name.clone(),
-        kind: d.kind.to_string(),
-        value_type: serde_json::to_value(d.value_type)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        kind: kind(d.kind),
+        value_type: value_type(d.value_type),
         help: d.help.clone(),
-        unit: d.unit.clone(),
+        // A unit the runtime does not know would not compile; the analyzer reports it.
+        unit: d.unit.as_deref().and_then(Unit::from_name),
         package: d.package.clone(),
         crate_name: d.crate_name.clone(),
         module: d.module_path.clone(),
@@ -232,5 +261,23 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
         }),
         series: d.series().unwrap_or(0),
         limit,
+    }
+}
+
+/// The spec's kind for the analyzer's.
+fn kind(kind: MetricKind) -> Kind {
+    match kind {
+        MetricKind::Counter => Kind::Counter,
+        MetricKind::Gauge => Kind::Gauge,
+        MetricKind::Histogram => Kind::Histogram,
+    }
+}
+
+/// The spec's value type for the analyzer's.
+fn value_type(value_type: tallyho_analyzer::ValueType) -> ValueType {
+    match value_type {
+        tallyho_analyzer::ValueType::U64 => ValueType::U64,
+        tallyho_analyzer::ValueType::I64 => ValueType::I64,
+        tallyho_analyzer::ValueType::F64 => ValueType::F64,
     }
 }

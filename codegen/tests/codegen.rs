@@ -1,5 +1,5 @@
-//! The manifest and the generated registry of the clean fixture, snapshot-tested, and the
-//! manifest diff.
+//! The manifest and the generated registry of the clean fixture, snapshot-tested, the
+//! per-binary choice in the registry of `fixtures/two-bins`, and the manifest diff.
 
 use std::path::Path;
 
@@ -46,13 +46,17 @@ fn bad_manifests_are_errors() {
 
 #[test]
 fn the_registry_covers_the_linked_crates() {
-    let analysis = clean();
-    let source = registry_source(&analysis, "shop-server", "shop");
+    let manifest = Manifest::from_analysis(&clean());
+    let source = registry_source(&manifest, "shop-server");
     insta::assert_snapshot!("clean_registry_shop_server", source);
-    // A library's registry has its own metrics and those of the libraries it links only.
-    let core = registry_source(&analysis, "shop-core", "shop-core");
-    assert!(core.contains("// 3 metrics from shop-core."), "{core}");
+    // A library builds no service: its registry has the metrics it declares.
+    let core = registry_source(&manifest, "shop-core");
+    assert!(
+        core.contains("// 3 metrics from shop-core; no service."),
+        "{core}"
+    );
     assert!(!core.contains("payments"));
+    assert!(!core.contains("CARGO_BIN_NAME"), "{core}");
 }
 
 #[test]
@@ -88,4 +92,30 @@ fn diff_reports_changes_and_budgets() {
     );
     assert!(diff(&old, &old).changes.is_empty());
     assert_eq!(diff(&old, &old).to_string(), "no metric changes\n");
+}
+
+#[test]
+fn each_binary_of_a_package_gets_its_own_service_and_metrics() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/two-bins/Cargo.toml");
+    let manifest = Manifest::from_analysis(&analyze(Some(&path)).expect("the fixture loads"));
+    let source = registry_source(&manifest, "two-bins");
+    for service in &manifest.services {
+        let arm = format!("Some(\"{}\") => Some(\"{}\")", service.binary, service.name);
+        assert!(source.contains(&arm), "{arm}\n{source}");
+    }
+    // Each binary registers the library's metric and its own, not its sibling's.
+    let arm = |binary: &str| {
+        let start = source
+            .find(&format!("Some(\"{binary}\") => {{"))
+            .expect("an arm");
+        source[start..start + source[start..].find("LINKED\n").expect("its list")].to_owned()
+    };
+    let ingest = arm("two-bins-ingest");
+    assert!(ingest.contains("&self::INGEST_BATCHES") && ingest.contains("&self::STORE_READS"));
+    assert!(
+        !ingest.contains("REPORT_RENDER_DURATION_SECONDS"),
+        "{ingest}"
+    );
+    let report = arm("two-bins-report");
+    assert!(!report.contains("INGEST_BATCHES"), "{report}");
 }

@@ -1,12 +1,13 @@
 //! The build step end to end: `fixtures/shop` built by cargo with `tallyho-build`, its server
-//! scraped; a violating fixture failing the build with the diagnostic; a warning-only one
+//! scraped; `fixtures/two-bins`, one package with two services, each binary scraped under its
+//! own service; a violating fixture failing the build with the diagnostic; a warning-only one
 //! building with cargo warnings; the generated code clean under clippy.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tallyho_codegen::Manifest;
+use tallyho_codegen::{Kind, Manifest};
 use tallyho_tests::{
     eventually, http_get, promtool_check, spawn_announcing, KillOnDrop, Prometheus,
 };
@@ -63,7 +64,7 @@ fn the_first_scrape_shows_every_declared_metric() {
     promtool_check(&body);
 
     for metric in &manifest.metrics {
-        let family = if metric.kind == "counter" {
+        let family = if metric.kind == Kind::Counter {
             format!("{}_total", metric.name)
         } else {
             metric.name.clone()
@@ -75,14 +76,14 @@ fn the_first_scrape_shows_every_declared_metric() {
             metric.name
         );
         assert!(
-            body.contains(&format!("# TYPE {family} {}\n", metric.kind)),
+            body.contains(&format!("# TYPE {family} {}\n", metric.kind.as_str())),
             "{}",
             metric.name
         );
         // Every finite label combination is there from the start, at zero.
         if metric.labels.iter().all(|l| l.values.is_some()) {
-            let sample = match metric.kind.as_str() {
-                "histogram" => format!("{}_count{{", metric.name),
+            let sample = match metric.kind {
+                Kind::Histogram => format!("{}_count{{", metric.name),
                 _ => format!("{family}{{"),
             };
             let series: Vec<&str> = body.lines().filter(|l| l.starts_with(&sample)).collect();
@@ -158,6 +159,63 @@ fn prometheus_scrapes_the_shop_and_knows_every_metric() {
 }
 
 #[test]
+fn each_binary_of_a_package_exports_its_own_service_and_metrics() {
+    let analysis = tallyho_analyzer::analyze(Some(&fixture("two-bins/Cargo.toml")))
+        .expect("the fixture loads");
+    let manifest = Manifest::from_analysis(&analysis);
+    let names: Vec<(&str, &str)> = manifest
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.binary.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("two-bins-ingest", "two-bins-ingest"),
+            ("two-bins-report", "two-bins-report")
+        ],
+        "without tallyho.yaml every binary is a service"
+    );
+    let output = cargo(&fixture("two-bins"), &["build", "--bins"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for service in &manifest.services {
+        let binary = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/e2e/debug")
+            .join(&service.binary);
+        let mut command = Command::new(binary);
+        command
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("TALLYHO_SERVICE");
+        let (_server, addr) = spawn_announcing(command, &format!("{}: serving ", service.binary));
+        let (status, body) = http_get(addr, "/metrics").expect("scrape");
+        assert_eq!(status, 200);
+        promtool_check(&body);
+        let label = format!("service=\"{}\"", service.name);
+        for sample in body.lines().filter(|l| !l.starts_with('#')) {
+            assert!(sample.contains(&label), "{}: {sample}", service.name);
+        }
+        // Exactly the metrics this binary links: the other binary's own metric is not here.
+        for metric in &manifest.metrics {
+            let linked = service.metrics.contains(&metric.name);
+            let help = format!("# HELP {}", metric.name);
+            assert_eq!(body.contains(&help), linked, "{}: {body}", metric.name);
+        }
+    }
+    // TALLYHO_SERVICE still wins over the generated choice at run time.
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/debug/two-bins-ingest");
+    let mut command = Command::new(binary);
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .env("TALLYHO_SERVICE", "overridden");
+    let (_server, addr) = spawn_announcing(command, "two-bins-ingest: serving ");
+    let (_, body) = http_get(addr, "/metrics").expect("scrape");
+    assert!(
+        body.contains("ingest_batches_total{service=\"overridden\"} 1"),
+        "{body}"
+    );
+}
+
+#[test]
 fn the_committed_manifest_is_current() {
     let analysis =
         tallyho_analyzer::analyze(Some(&fixture("shop/Cargo.toml"))).expect("the shop loads");
@@ -204,6 +262,12 @@ fn the_generated_code_passes_clippy_with_warnings_denied() {
     let output = cargo(
         &fixture("shop"),
         &["clippy", "-p", "shop-server", "--", "-D", "warnings"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // A registry choosing between two services per binary.
+    let output = cargo(
+        &fixture("two-bins"),
+        &["clippy", "--bins", "--", "-D", "warnings"],
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
