@@ -5,13 +5,15 @@
 //! [`collect`] is generic over its [`Visitor`], so a consumer's per-series work inlines into
 //! the walk: the text encoder copies pre-rendered line prefixes and loses nothing to it.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
 use tallyho_spec::ValueType;
 
 use crate::labels::{self, Domain, Field};
 use crate::metadata::Meta;
 use crate::registry::{self, Collect, Storage};
+use crate::shard::Rows;
+use crate::value::Value;
 
 /// What [`collect`] hands over, family by family: a family's metadata, then its series.
 pub trait Visitor {
@@ -177,19 +179,24 @@ fn visit_series(
     let every = || (0..labels::cardinality(fields)).filter_map(series);
     match storage {
         // One loop per value type, so the visitor's match on the sample folds away.
-        Storage::Scalar { cells, value_type } => match value_type {
-            ValueType::U64 => visit_scalars(cells, series, visitor, Sample::U64),
-            ValueType::I64 => visit_scalars(cells, series, visitor, |v| Sample::I64(v as i64)),
-            ValueType::F64 => {
-                visit_scalars(cells, series, visitor, |v| Sample::F64(f64::from_bits(v)))
-            }
+        Storage::Scalar { rows, value_type } => match value_type {
+            ValueType::U64 => visit_scalars(rows.width(), series, visitor, |i| {
+                Sample::U64(u64::total(rows.cells(i)))
+            }),
+            ValueType::I64 => visit_scalars(rows.width(), series, visitor, |i| {
+                Sample::I64(i64::total(rows.cells(i)))
+            }),
+            ValueType::F64 => visit_scalars(rows.width(), series, visitor, |i| {
+                Sample::F64(f64::total(rows.cells(i)))
+            }),
         },
         Storage::ScalarZeros => every().for_each(|s| visitor.sample(&s, Sample::U64(0))),
-        Storage::Histogram { bounds, cells } => {
+        Storage::Histogram { bounds, rows } => {
             let stride = bounds.len() + 2;
-            for (index, cells) in cells.chunks_exact(stride).enumerate() {
+            for index in 0..rows.width() / stride {
                 if let Some(s) = series(index) {
-                    visitor.histogram(&s, &read_histogram(bounds, cells, scratch));
+                    let start = index * stride;
+                    visitor.histogram(&s, &read_histogram(bounds, rows, start, scratch));
                 }
             }
         }
@@ -206,30 +213,39 @@ fn visit_series(
 }
 
 fn visit_scalars<'a>(
-    cells: &[AtomicU64],
+    width: usize,
     series: impl Fn(usize) -> Option<Series<'a>>,
     visitor: &mut impl Visitor,
-    decode: impl Fn(u64) -> Sample,
+    total: impl Fn(usize) -> Sample,
 ) {
-    for (index, cell) in cells.iter().enumerate() {
+    for index in 0..width {
         if let Some(s) = series(index) {
-            visitor.sample(&s, decode(cell.load(Relaxed)));
+            visitor.sample(&s, total(index));
         }
     }
 }
 
-/// Reads one histogram series: bucket counts, the `+Inf` count, then the sum's bits.
+/// Reads one histogram series summed over rows: bucket counts, the `+Inf` count, the sum.
 fn read_histogram<'a>(
     bounds: &'a [f64],
-    cells: &[AtomicU64],
+    rows: Rows<'_>,
+    start: usize,
     scratch: &'a mut Vec<u64>,
 ) -> HistogramSample<'a> {
-    let (counts, sum) = cells.split_at(bounds.len() + 1);
+    let buckets = bounds.len() + 1;
     scratch.clear();
-    scratch.extend(counts.iter().map(|c| c.load(Relaxed)));
+    scratch.resize(buckets, 0);
+    let mut sum = 0.0;
+    for row in rows.iter() {
+        let (counts, rest) = row[start..].split_at(buckets);
+        for (total, count) in scratch.iter_mut().zip(counts) {
+            *total = total.wrapping_add(count.load(Relaxed));
+        }
+        sum += f64::from_bits(rest[0].load(Relaxed));
+    }
     HistogramSample {
         bounds,
         counts: scratch,
-        sum: f64::from_bits(sum[0].load(Relaxed)),
+        sum,
     }
 }

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::sync::atomic::AtomicU64;
 
-use crate::family::{family_builders, Family};
+use crate::family::{family_builders, Family, SeriesTotal, Sharded};
 use crate::labels::LabelSet;
 use crate::metadata::Kind;
 use crate::value::Value;
@@ -17,17 +17,18 @@ use crate::value::Value;
 /// ORDERS_PROCESSED.increment();
 /// ```
 pub struct Counter<V: Value = u64> {
-    family: Family<(), V>,
+    family: Family<(), V, Sharded<()>>,
 }
 
 /// A counter per label combination: `ORDERS.with(OrderLabels { .. }).increment()`.
 pub struct CounterGroup<L: LabelSet, V: Value = u64> {
-    family: Family<L, V>,
+    family: Family<L, V, Sharded<L>>,
 }
 
 /// One series of a [`CounterGroup`], cheap to keep and reuse.
 pub struct CounterRef<V: Value> {
     cell: &'static AtomicU64,
+    total: SeriesTotal,
     _value: PhantomData<V>,
 }
 
@@ -61,8 +62,10 @@ impl<V: Value> Counter<V> {
 
     #[inline(always)]
     fn series(&'static self) -> CounterRef<V> {
+        let (cell, total) = self.family.cell(());
         CounterRef {
-            cell: self.family.cell(()),
+            cell,
+            total,
             _value: PhantomData,
         }
     }
@@ -81,8 +84,10 @@ impl<L: LabelSet, V: Value> CounterGroup<L, V> {
     /// The series for `labels`: an array index, no hashing, locking or allocation.
     #[inline]
     pub fn with(&'static self, labels: impl Borrow<L>) -> CounterRef<V> {
+        let (cell, total) = self.family.cell(labels);
         CounterRef {
-            cell: self.family.cell(labels),
+            cell,
+            total,
             _value: PhantomData,
         }
     }
@@ -107,7 +112,7 @@ impl<V: Value> CounterRef<V> {
 
     /// The current total.
     pub fn get(&self) -> V {
-        V::load(self.cell)
+        self.total.get()
     }
 }
 

@@ -1,5 +1,6 @@
-//! Storage shared by counters and gauges: one atomic cell per label combination, inline in
-//! the metric's `static`.
+//! Storage shared by counters and gauges: atomic cells per label combination, inline in the
+//! metric's `static`. Counters keep a row of cells per shard ([`Sharded`]), so threads add to
+//! their own cache lines; gauges keep one row ([`Single`]), since a `set` must be exact.
 
 use std::borrow::Borrow;
 use std::marker::PhantomData;
@@ -9,6 +10,7 @@ use crate::labels::{Field, LabelSet};
 use crate::metadata::{Kind, Meta};
 use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
+use crate::shard::{thread_row, Row, Rows};
 use crate::value::{ConstZero, Value};
 
 /// The const builders and accessors every counter and gauge type shares.
@@ -39,26 +41,73 @@ macro_rules! family_builders {
 }
 pub(crate) use family_builders;
 
-/// The cells, metadata and registry link of one counter or gauge family.
-pub(crate) struct Family<L: LabelSet, V: Value> {
-    meta: Meta,
-    cells: L::Cells<AtomicU64>,
-    labels: SeriesLabels,
-    registration: Registration,
-    _value: PhantomData<fn(V) -> V>,
+/// Where a family's cells live: which cell an update goes to, and every row to sum.
+pub(crate) trait CellRows: Send + Sync + 'static {
+    /// The cell of series `index` that the calling thread updates.
+    fn cell(&self, index: usize) -> &AtomicU64;
+    /// Every row, for reading totals.
+    fn rows(&self) -> Rows<'_>;
 }
 
-impl<L: LabelSet, V: Value> Family<L, V> {
+/// One row of cells per shard: a counter's layout.
+pub(crate) struct Sharded<L: LabelSet>(L::Shards<AtomicU64>);
+
+impl<L: LabelSet> ConstZero for Sharded<L> {
+    const ZERO: Self = Sharded(ConstZero::ZERO);
+}
+
+impl<L: LabelSet> CellRows for Sharded<L> {
+    #[inline(always)]
+    fn cell(&self, index: usize) -> &AtomicU64 {
+        let rows = self.0.as_ref();
+        &rows[thread_row(rows.len())].0.as_ref()[index]
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows::new(self.0.as_ref().iter().map(|row| row.0.as_ref()))
+    }
+}
+
+/// One row of cells on lines of its own: a gauge's layout.
+pub(crate) struct Single<L: LabelSet>(Row<L::Cells<AtomicU64>>);
+
+impl<L: LabelSet> ConstZero for Single<L> {
+    const ZERO: Self = Single(ConstZero::ZERO);
+}
+
+impl<L: LabelSet> CellRows for Single<L> {
+    #[inline(always)]
+    fn cell(&self, index: usize) -> &AtomicU64 {
+        &self.0 .0.as_ref()[index]
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows::new([self.0 .0.as_ref()])
+    }
+}
+
+/// The cells, metadata and registry link of one counter or gauge family.
+pub(crate) struct Family<L: LabelSet, V: Value, S: CellRows> {
+    meta: Meta,
+    cells: S,
+    labels: SeriesLabels,
+    registration: Registration,
+    _types: PhantomData<fn(L, V) -> V>,
+}
+
+impl<L: LabelSet, V: Value, S: CellRows + ConstZero> Family<L, V, S> {
     pub(crate) const fn new(name: &'static str, kind: Kind) -> Self {
         Family {
             meta: Meta::new(name, kind),
             cells: ConstZero::ZERO,
             labels: SeriesLabels::new(),
             registration: Registration::new(),
-            _value: PhantomData,
+            _types: PhantomData,
         }
     }
+}
 
+impl<L: LabelSet, V: Value, S: CellRows> Family<L, V, S> {
     pub(crate) const fn meta_mut(&mut self) -> &mut Meta {
         &mut self.meta
     }
@@ -67,11 +116,19 @@ impl<L: LabelSet, V: Value> Family<L, V> {
         &self.meta
     }
 
-    /// The cell of one label combination, registering the family on first use.
+    /// The cell this thread updates for one label combination, registering the family on
+    /// first use; and the family's rows, for reading the series' total.
     #[inline(always)]
-    pub(crate) fn cell(&'static self, labels: impl Borrow<L>) -> &'static AtomicU64 {
+    pub(crate) fn cell(&'static self, labels: impl Borrow<L>) -> (&'static AtomicU64, SeriesTotal) {
         self.registration.ensure(self);
-        &self.cells.as_ref()[labels.borrow().index()]
+        let index = labels.borrow().index();
+        (
+            self.cells.cell(index),
+            SeriesTotal {
+                rows: &self.cells,
+                index,
+            },
+        )
     }
 
     /// Adds the family to the registry without touching any series.
@@ -80,7 +137,21 @@ impl<L: LabelSet, V: Value> Family<L, V> {
     }
 }
 
-impl<L: LabelSet, V: Value> Collect for Family<L, V> {
+/// Where to read one series' total: the same cell of every row.
+#[derive(Clone, Copy)]
+pub(crate) struct SeriesTotal {
+    rows: &'static dyn CellRows,
+    index: usize,
+}
+
+impl SeriesTotal {
+    /// The series' value, summed over rows.
+    pub(crate) fn get<V: Value>(self) -> V {
+        V::total(self.rows.rows().cells(self.index))
+    }
+}
+
+impl<L: LabelSet, V: Value, S: CellRows> Collect for Family<L, V, S> {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -95,7 +166,7 @@ impl<L: LabelSet, V: Value> Collect for Family<L, V> {
 
     fn storage(&self) -> Storage<'_> {
         Storage::Scalar {
-            cells: self.cells.as_ref(),
+            rows: self.cells.rows(),
             value_type: V::VALUE_TYPE,
         }
     }

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::sync::atomic::AtomicU64;
 
-use crate::family::{family_builders, Family};
+use crate::family::{family_builders, Family, SeriesTotal, Single};
 use crate::labels::LabelSet;
 use crate::metadata::Kind;
 use crate::value::Value;
@@ -17,17 +17,18 @@ use crate::value::Value;
 /// QUEUE_DEPTH.sub(1);
 /// ```
 pub struct Gauge<V: Value = i64> {
-    family: Family<(), V>,
+    family: Family<(), V, Single<()>>,
 }
 
 /// A gauge per label combination: `POOL.with(PoolLabels { .. }).set(12)`.
 pub struct GaugeGroup<L: LabelSet, V: Value = i64> {
-    family: Family<L, V>,
+    family: Family<L, V, Single<L>>,
 }
 
 /// One series of a [`GaugeGroup`], cheap to keep and reuse.
 pub struct GaugeRef<V: Value> {
     cell: &'static AtomicU64,
+    total: SeriesTotal,
     _value: PhantomData<V>,
 }
 
@@ -66,8 +67,10 @@ impl<V: Value> Gauge<V> {
 
     #[inline(always)]
     fn series(&'static self) -> GaugeRef<V> {
+        let (cell, total) = self.family.cell(());
         GaugeRef {
-            cell: self.family.cell(()),
+            cell,
+            total,
             _value: PhantomData,
         }
     }
@@ -86,8 +89,10 @@ impl<L: LabelSet, V: Value> GaugeGroup<L, V> {
     /// The series for `labels`: an array index, no hashing, locking or allocation.
     #[inline]
     pub fn with(&'static self, labels: impl Borrow<L>) -> GaugeRef<V> {
+        let (cell, total) = self.family.cell(labels);
         GaugeRef {
-            cell: self.family.cell(labels),
+            cell,
+            total,
             _value: PhantomData,
         }
     }
@@ -114,7 +119,7 @@ impl<V: Value> GaugeRef<V> {
 
     /// The current value.
     pub fn get(&self) -> V {
-        V::load(self.cell)
+        self.total.get()
     }
 }
 

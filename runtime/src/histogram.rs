@@ -10,7 +10,8 @@ use crate::labels::{Field, LabelSet};
 use crate::metadata::{Kind, Meta, Unit};
 use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
-use crate::value::add_f64;
+use crate::shard::HeapRows;
+use crate::value::{add_f64, Value};
 
 pub use tallyho_spec::DEFAULT_BUCKETS;
 
@@ -48,19 +49,25 @@ pub struct Histogram {
 pub struct HistogramGroup<L: LabelSet> {
     meta: Meta,
     bounds: &'static [f64],
-    /// Per series: one count per bucket (not cumulative), the `+Inf` count, then the sum as
-    /// `f64` bits. Allocated on the first observation.
-    cells: OnceLock<Box<[AtomicU64]>>,
+    /// Per shard row, per series: one count per bucket (not cumulative), the `+Inf` count,
+    /// then the sum as `f64` bits. Allocated on first use.
+    cells: OnceLock<HeapRows>,
     labels: SeriesLabels,
     registration: Registration,
     _labels: PhantomData<fn(L)>,
 }
 
 /// One series of a [`HistogramGroup`], cheap to keep and reuse.
+///
+/// It observes into the shard row of the thread that made it, so make it on the thread that
+/// uses it; [`count`](HistogramRef::count) and [`sum`](HistogramRef::sum) read every row.
 #[derive(Clone, Copy)]
 pub struct HistogramRef {
     bounds: &'static [f64],
+    /// This series' cells in the thread's row.
     cells: &'static [AtomicU64],
+    all: &'static HeapRows,
+    start: usize,
 }
 
 impl Histogram {
@@ -153,9 +160,12 @@ impl<L: LabelSet> HistogramGroup<L> {
         self.registration.ensure(self);
         let stride = self.stride();
         let start = labels.borrow().index() * stride;
+        let all = self.cells();
         HistogramRef {
             bounds: self.bounds,
-            cells: &self.cells()[start..start + stride],
+            cells: &all.thread_row()[start..start + stride],
+            all,
+            start,
         }
     }
 
@@ -163,12 +173,9 @@ impl<L: LabelSet> HistogramGroup<L> {
         self.bounds.len() + 2
     }
 
-    fn cells(&self) -> &[AtomicU64] {
-        self.cells.get_or_init(|| {
-            (0..L::CARDINALITY * self.stride())
-                .map(|_| AtomicU64::new(0))
-                .collect()
-        })
+    fn cells(&self) -> &HeapRows {
+        self.cells
+            .get_or_init(|| HeapRows::new(L::CARDINALITY * self.stride()))
     }
 }
 
@@ -188,7 +195,7 @@ impl<L: LabelSet> Collect for HistogramGroup<L> {
     fn storage(&self) -> Storage<'_> {
         Storage::Histogram {
             bounds: self.bounds,
-            cells: self.cells(),
+            rows: self.cells().rows(),
         }
     }
 }
@@ -205,16 +212,18 @@ impl HistogramRef {
         add_f64(&self.cells[self.bounds.len() + 1], v);
     }
 
-    /// Observations so far.
+    /// Observations so far, from every thread.
     pub fn count(&self) -> u64 {
-        self.cells[..=self.bounds.len()]
+        let buckets = self.start..=self.start + self.bounds.len();
+        let rows = self.all.rows();
+        let per_row = rows
             .iter()
-            .map(|c| c.load(Relaxed))
-            .sum()
+            .map(|row| u64::total(row[buckets.clone()].iter()));
+        per_row.fold(0, u64::wrapping_add)
     }
 
-    /// The sum of the observations so far.
+    /// The sum of the observations so far, from every thread.
     pub fn sum(&self) -> f64 {
-        f64::from_bits(self.cells[self.bounds.len() + 1].load(Relaxed))
+        f64::total(self.all.rows().cells(self.start + self.bounds.len() + 1))
     }
 }

@@ -5,6 +5,7 @@
 //! labelled update is an array index: no hashing, no lock, no allocation.
 
 use crate::interner::Interner;
+use crate::shard::{Row, MAX_ROWS};
 use crate::value::ConstZero;
 
 pub use tallyho_spec::OVERFLOW_VALUE;
@@ -17,6 +18,9 @@ pub trait LabelSet: Send + Sync + 'static {
     const CARDINALITY: usize;
     /// Inline storage for one cell per label combination (`[C; CARDINALITY]`).
     type Cells<C: ConstZero>: ConstZero + AsRef<[C]> + Send + Sync + 'static;
+    /// Inline storage for a counter's shard rows: `[Row<Cells<C>>; rows_for(CARDINALITY)]`,
+    /// each row on cache lines of its own.
+    type Shards<C: ConstZero>: ConstZero + AsRef<[Row<Self::Cells<C>>]> + Send + Sync + 'static;
     /// The dense index of this label combination, in `0..CARDINALITY`.
     fn index(&self) -> usize;
 }
@@ -47,6 +51,7 @@ impl LabelSet for () {
     const FIELDS: &'static [Field] = &[];
     const CARDINALITY: usize = 1;
     type Cells<C: ConstZero> = [C; 1];
+    type Shards<C: ConstZero> = [Row<[C; 1]>; MAX_ROWS];
     #[inline(always)]
     fn index(&self) -> usize {
         0

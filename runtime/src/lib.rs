@@ -38,6 +38,7 @@ mod metadata;
 mod registry;
 mod series;
 mod service;
+mod shard;
 mod value;
 
 pub use collect::{collect, HistogramSample, Sample, Series, Visitor};
@@ -81,4 +82,5 @@ macro_rules! include_registry {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::labels::cardinality;
+    pub use crate::shard::{rows_for, Row};
 }

@@ -9,13 +9,12 @@ use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
-use std::sync::atomic::AtomicU64;
-
 use tallyho_spec::ValueType;
 
 use crate::labels::Field;
 use crate::metadata::{Kind, Meta, Unit};
 use crate::series::SeriesLabels;
+use crate::shard::Rows;
 
 /// A registered metric family, as the collection reads it.
 pub(crate) trait Collect: Sync {
@@ -34,18 +33,17 @@ pub(crate) trait Collect: Sync {
 
 /// A family's values, as laid out in memory: one place to read them for every consumer.
 pub(crate) enum Storage<'a> {
-    /// One cell per series (a counter or gauge), decoded by `value_type`.
+    /// One cell per series in each row (a counter or gauge), summed over rows and decoded
+    /// by `value_type`.
     Scalar {
-        cells: &'a [AtomicU64],
+        rows: Rows<'a>,
         value_type: ValueType,
     },
     /// A counter or gauge described ahead of use: zero everywhere.
     ScalarZeros,
-    /// Per series, `bounds.len() + 2` cells: per-bucket counts, the `+Inf` count, the sum's bits.
-    Histogram {
-        bounds: &'a [f64],
-        cells: &'a [AtomicU64],
-    },
+    /// In each row, per series, `bounds.len() + 2` cells: per-bucket counts, the `+Inf`
+    /// count, the sum's bits.
+    Histogram { bounds: &'a [f64], rows: Rows<'a> },
     /// A histogram described ahead of use: empty buckets.
     HistogramZeros { bounds: &'a [f64] },
 }

@@ -34,6 +34,9 @@ pub trait Value: Copy + PartialOrd + Send + Sync + 'static + sealed::Sealed {
 
     /// Reads the current value.
     fn load(cell: &AtomicU64) -> Self;
+    /// The total of a series kept in several shard rows: integers add wrapping (so an `i64`
+    /// row that went negative still sums right), floats add.
+    fn total<'a>(cells: impl Iterator<Item = &'a AtomicU64>) -> Self;
     /// Adds `v` (wrapping for integers, like the atomics they are).
     fn add(cell: &AtomicU64, v: Self);
     /// Subtracts `v`; an unsigned value saturates at zero instead of wrapping to 2^64.
@@ -61,6 +64,9 @@ impl Value for u64 {
     #[inline]
     fn load(cell: &AtomicU64) -> u64 {
         cell.load(Relaxed)
+    }
+    fn total<'a>(cells: impl Iterator<Item = &'a AtomicU64>) -> u64 {
+        cells.fold(0, |sum, cell| sum.wrapping_add(cell.load(Relaxed)))
     }
     #[inline]
     fn add(cell: &AtomicU64, v: u64) {
@@ -95,6 +101,9 @@ impl Value for i64 {
     fn load(cell: &AtomicU64) -> i64 {
         cell.load(Relaxed) as i64
     }
+    fn total<'a>(cells: impl Iterator<Item = &'a AtomicU64>) -> i64 {
+        u64::total(cells) as i64
+    }
     #[inline]
     fn add(cell: &AtomicU64, v: i64) {
         cell.fetch_add(v as u64, Relaxed);
@@ -127,6 +136,9 @@ impl Value for f64 {
     #[inline]
     fn load(cell: &AtomicU64) -> f64 {
         f64::from_bits(cell.load(Relaxed))
+    }
+    fn total<'a>(cells: impl Iterator<Item = &'a AtomicU64>) -> f64 {
+        cells.map(f64::load).sum()
     }
     #[inline]
     fn add(cell: &AtomicU64, v: f64) {

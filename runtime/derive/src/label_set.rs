@@ -111,6 +111,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const FIELDS: &'static [::tallyho::Field] = &[#(#descriptors),*];
                 const CARDINALITY: usize = ::tallyho::__private::cardinality(Self::FIELDS);
                 type Cells<C: ::tallyho::ConstZero> = [C; <#name as ::tallyho::LabelSet>::CARDINALITY];
+                type Shards<C: ::tallyho::ConstZero> = [
+                    ::tallyho::__private::Row<[C; <#name as ::tallyho::LabelSet>::CARDINALITY]>;
+                    ::tallyho::__private::rows_for(<#name as ::tallyho::LabelSet>::CARDINALITY)
+                ];
                 #[inline]
                 fn index(&self) -> usize {
                     let mut index = 0usize;
