@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::finding::{Finding, Severity};
+use crate::catalogue::Rule;
+use crate::finding::Finding;
+use crate::severity::Severity;
 use crate::source::{FileId, Span};
 
 /// The file name looked for at the workspace root.
@@ -18,8 +20,8 @@ pub const CONFIG_FILE: &str = "tallyho.yaml";
 pub struct Config {
     /// Series limits.
     pub limits: Limits,
-    /// Severity per rule code, where it differs from the default.
-    pub severities: BTreeMap<String, Severity>,
+    /// Severity per rule, where it differs from the default.
+    pub severities: BTreeMap<Rule, Severity>,
     /// Per-metric series limits, by metric name.
     pub overrides: BTreeMap<String, Override>,
     /// Which binaries are services, by service name; empty means every binary.
@@ -120,7 +122,7 @@ impl Config {
                     .unwrap_or(&message)
                     .to_owned();
                 findings.push(
-                    Finding::new("config.invalid", span_at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
+                    Finding::new(Rule::ConfigInvalid, span_at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
                         .label(short)
                         .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services; the defaults apply until it is fixed"),
                 );
@@ -133,12 +135,12 @@ impl Config {
         };
         config.limits = parsed.limits;
         for (code, severity) in parsed.rules {
-            if crate::rules::rule(&code).is_some() {
-                config.severities.insert(code, severity);
+            if let Some(rule) = Rule::from_code(&code) {
+                config.severities.insert(rule, severity);
             } else {
                 findings.push(
                     Finding::new(
-                        "config.invalid",
+                        Rule::ConfigInvalid,
                         key_span(&code),
                         format!("`{code}` is not a rule"),
                     )
@@ -151,7 +153,7 @@ impl Config {
             if entry.reason.trim().is_empty() {
                 findings.push(
                     Finding::new(
-                        "config.invalid",
+                        Rule::ConfigInvalid,
                         key_span(&name),
                         format!("the override for `{name}` has an empty reason"),
                     )
@@ -173,7 +175,7 @@ impl Config {
             let span = key_span(&name);
             if !crates.contains(&service.krate.as_str()) {
                 findings.push(
-                    Finding::new("config.invalid", span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
+                    Finding::new(Rule::ConfigInvalid, span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
                         .label("unknown crate")
                         .help(format!("use one of: {}", crates.join(", "))),
                 );
@@ -189,9 +191,12 @@ impl Config {
         (config, findings)
     }
 
-    /// The severity of `code` after configuration.
-    pub fn severity(&self, code: &str, default: Severity) -> Severity {
-        self.severities.get(code).copied().unwrap_or(default)
+    /// The severity of `rule` after configuration.
+    pub fn severity(&self, rule: Rule) -> Severity {
+        self.severities
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.default_severity())
     }
 }
 
@@ -237,10 +242,7 @@ mod tests {
         assert!(findings.is_empty(), "{findings:?}");
         assert_eq!(config.limits.series_per_metric, 500);
         assert_eq!(config.limits.series_per_service, 10_000);
-        assert_eq!(
-            config.severity("name.type_in_name", Severity::Warning),
-            Severity::Off
-        );
+        assert_eq!(config.severity(Rule::NameTypeInName), Severity::Off);
         assert_eq!(config.overrides["orders_by_customer"].series, 5000);
         assert_eq!(config.services["shop"].krate, "shop-server");
     }
@@ -274,6 +276,6 @@ mod tests {
         );
 
         let (_, findings) = parse("limits: [1, 2");
-        assert_eq!(findings[0].code, "config.invalid");
+        assert_eq!(findings[0].code, Rule::ConfigInvalid);
     }
 }

@@ -5,14 +5,16 @@
 //! files and a byte prefilter) → `scan` (syn, per file, in parallel) → `resolve` (label types
 //! across crates) → [`rules`] → [`Finding`]s, rendered by [`render`].
 
+mod catalogue;
 mod config;
 mod finding;
 mod model;
 pub mod render;
 mod resolve;
-pub mod rules;
+mod rules;
 mod scan;
 mod scan_cache;
+mod severity;
 mod source;
 mod walk;
 pub mod workspace;
@@ -23,13 +25,15 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+pub use catalogue::Rule;
 pub use config::{Config, Limits, Override, ServiceConfig, CONFIG_FILE};
-pub use finding::{Finding, Severity};
+pub use finding::Finding;
 pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
 };
 pub use rules::Service;
 pub use scan_cache::ScanCache;
+pub use severity::Severity;
 pub use source::{FileId, SourceFile, SourceMap, Span};
 pub use workspace::{Workspace, WorkspaceError};
 
@@ -142,7 +146,7 @@ pub fn analyze_workspace(
         let file = sources.add(&workspace.root, error.path, Arc::from(""));
         findings.push(
             Finding::new(
-                "source.unreadable",
+                Rule::SourceUnreadable,
                 Span { file, range: 0..0 },
                 format!("cannot read this path: {}", error.message),
             )
@@ -246,7 +250,7 @@ pub fn analyze_workspace(
                 let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
                 findings.push(
                     Finding::new(
-                        "source.unreadable",
+                        Rule::SourceUnreadable,
                         Span { file, range: 0..0 },
                         format!("cannot read this file: {message}"),
                     )
@@ -257,7 +261,7 @@ pub fn analyze_workspace(
                 let file = sources.add(&workspace.root, path.path.clone(), Arc::from(""));
                 findings.push(
                     Finding::new(
-                        "source.too_large",
+                        Rule::SourceTooLarge,
                         Span { file, range: 0..0 },
                         format!("this file is {bytes} bytes, over the {} byte limit, and is not scanned", walk::MAX_FILE_BYTES),
                     )
@@ -311,12 +315,16 @@ pub fn analyze_workspace(
         rules::check_cardinality(&declarations, &config, &workspace);
     findings.extend(cardinality_findings);
     for finding in &mut findings {
-        finding.severity = config.severity(finding.code, finding.severity);
+        finding.severity = config.severity(finding.code);
     }
     findings.retain(|f| f.severity != Severity::Off);
     findings.sort_by(|a, b| {
         let name = |f: &Finding| sources.get(f.span.file).name.clone();
-        (name(a), a.span.range.start, a.code).cmp(&(name(b), b.span.range.start, b.code))
+        (name(a), a.span.range.start, a.code.code()).cmp(&(
+            name(b),
+            b.span.range.start,
+            b.code.code(),
+        ))
     });
     stats.rules = started.elapsed();
 
@@ -394,7 +402,7 @@ fn load_config(
         Err(message) => {
             let file = sources.add(&workspace.root, path.to_owned(), Arc::from(""));
             let finding = Finding::new(
-                "config.invalid",
+                Rule::ConfigInvalid,
                 Span { file, range: 0..0 },
                 format!("cannot read {CONFIG_FILE}: {message}"),
             )

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tallyho_analyzer::{render, rules, Analysis, Severity};
+use tallyho_analyzer::{render, Analysis, Rule, Severity};
 use tallyho_codegen::Manifest;
 
 #[derive(Parser)]
@@ -292,18 +292,18 @@ fn summary(analysis: &Analysis) -> String {
 fn explain(code: Option<&str>) -> ExitCode {
     let Some(code) = code else {
         let mut out = String::from("tallyho rules (cargo tallyho explain CODE for one):\n\n");
-        for rule in rules::RULES {
+        for rule in Rule::ALL {
             out.push_str(&format!(
                 "  {:<26} {:<7} {}\n",
-                rule.code,
-                severity_name(rule.default_severity),
-                rule.summary
+                rule.code(),
+                rule.default_severity().as_str(),
+                rule.summary()
             ));
         }
         print!("{out}");
         return ExitCode::SUCCESS;
     };
-    match rules::rule(code) {
+    match Rule::from_code(code) {
         Some(rule) => {
             print!("{}", page(rule));
             ExitCode::SUCCESS
@@ -315,15 +315,7 @@ fn explain(code: Option<&str>) -> ExitCode {
     }
 }
 
-fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Off => "off",
-    }
-}
-
-fn page(rule: &rules::Rule) -> String {
+fn page(rule: Rule) -> String {
     let indent = |text: &str| {
         text.lines()
             .map(|l| format!("    {l}\n"))
@@ -331,12 +323,12 @@ fn page(rule: &rules::Rule) -> String {
     };
     format!(
         "{code} (default: {severity})\n\n{summary}.\n\nWhy: {why}\n\nFails:\n\n{bad}\nPasses:\n\n{good}\nSet its severity in tallyho.yaml: `rules: {{ {code}: warn }}` (error, warn, off).\n",
-        code = rule.code,
-        severity = severity_name(rule.default_severity),
-        summary = capitalize(rule.summary),
-        why = rule.why.split_whitespace().collect::<Vec<_>>().join(" "),
-        bad = indent(rule.bad),
-        good = indent(rule.good),
+        code = rule.code(),
+        severity = rule.default_severity().as_str(),
+        summary = capitalize(rule.summary()),
+        why = rule.why().split_whitespace().collect::<Vec<_>>().join(" "),
+        bad = indent(rule.bad()),
+        good = indent(rule.good()),
     )
 }
 

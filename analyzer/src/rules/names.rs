@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::Declaration;
 
@@ -71,7 +72,7 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
         for duplicate in rest {
             findings.push(
                 Finding::new(
-                    "name.duplicate",
+                    Rule::NameDuplicate,
                     duplicate.name_span.clone(),
                     format!("metric `{name}` is declared twice: {}::{} and {}::{}", path(first), first.ident, path(duplicate), duplicate.ident),
                 )
@@ -96,7 +97,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     let span = || declaration.name_span.clone();
     if !is_valid(name) {
         findings.push(
-            Finding::new("name.invalid", span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
+            Finding::new(Rule::NameInvalid, span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
                 .label(invalid_reason(name))
                 .help(match suggest(name) {
                     Some(fixed) => format!("write it as `{fixed}`"),
@@ -109,7 +110,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
         let base = &name[..name.len() - suffix.len()];
         findings.push(
             Finding::new(
-                "name.reserved_suffix",
+                Rule::NameReservedSuffix,
                 span(),
                 format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
             )
@@ -122,7 +123,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p)) {
         findings.push(
             Finding::new(
-                "name.reserved_prefix",
+                Rule::NameReservedPrefix,
                 span(),
                 format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
             )
@@ -134,7 +135,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     if let Some((abbreviation, unit)) = ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
         findings.push(
             Finding::new(
-                "name.unit_abbreviation",
+                Rule::NameUnitAbbreviation,
                 span(),
                 format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
             )
@@ -148,7 +149,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     if let Some((spelled, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == last_word) {
         findings.push(
             Finding::new(
-                "name.non_base_unit",
+                Rule::NameNonBaseUnit,
                 span(),
                 format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
             )
@@ -162,7 +163,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     if let (Some(unit), Some(unit_span)) = (&declaration.unit, &declaration.unit_span) {
         if !name.ends_with(&format!("_{unit}")) {
             findings.push(
-                Finding::new("name.unit_mismatch", unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
+                Finding::new(Rule::NameUnitMismatch, unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
                     .label(format!("unit `{unit}`"))
                     .related(span(), "the name should end with the unit")
                     .help(format!("rename it `{name}_{unit}`, or drop the unit")),
@@ -173,7 +174,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
         let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
         findings.push(
             Finding::new(
-                "name.type_in_name",
+                Rule::NameTypeInName,
                 span(),
                 format!("metric name `{name}` contains the metric type `{word}`"),
             )

@@ -6,6 +6,7 @@ use syn::{Expr, GenericArgument, ItemStatic, Lit, PathArguments, TypePath};
 
 use super::scope::segments;
 use super::{doc_comment, RawDeclaration, Scanner};
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::{Declaration, LabelSetRef, MetricType, ValueType};
 
@@ -20,7 +21,7 @@ pub(super) fn evaluate(
     let not_evaluable = |node: &dyn Spanned, label: &str, help: &str| {
         Box::new(
             Finding::new(
-                "declaration.not_evaluable",
+                Rule::DeclarationNotEvaluable,
                 scanner.span(node.span()),
                 format!(
                     "the analyzer cannot read the configuration of `{}`",
