@@ -16,6 +16,7 @@ mod scan;
 mod scan_cache;
 mod severity;
 mod source;
+mod spelled;
 mod walk;
 pub mod workspace;
 

@@ -60,7 +60,7 @@ fn the_clean_workspace_has_no_findings_and_every_declaration() {
             format!(
                 "{} {} {:?} {} series={:?} help={:?}{labels}",
                 d.name,
-                d.kind,
+                d.kind.as_str(),
                 d.value_type,
                 path.join("::"),
                 d.series(),

@@ -200,13 +200,10 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
     let file = &analysis.sources.get(d.span.file);
     Metric {
         name: d.name.clone(),
-        kind: d.kind.to_string(),
-        value_type: serde_json::to_value(d.value_type)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        kind: d.kind.as_str().to_owned(),
+        value_type: d.value_type.as_str().to_owned(),
         help: d.help.clone(),
-        unit: d.unit.clone(),
+        unit: d.unit.map(|u| u.as_str().to_owned()),
         package: d.package.clone(),
         crate_name: d.crate_name.clone(),
         module: d.module_path.clone(),

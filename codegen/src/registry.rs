@@ -84,9 +84,8 @@ fn descriptor(d: &Declaration, ident: &Ident) -> (TokenStream, Vec<TokenStream>)
         let help = &d.help;
         out = quote! { #out.help(#help) };
     }
-    // A unit the runtime does not know would not have compiled in the declaration.
-    if let Some(variant) = d.unit.as_deref().and_then(unit_variant) {
-        let variant = Ident::new(variant, Span::call_site());
+    if let Some(unit) = d.unit {
+        let variant = Ident::new(unit.variant(), Span::call_site());
         out = quote! { #out.unit(::tallyho::Unit::#variant) };
     }
     if let Some(buckets) = &d.buckets {
@@ -127,20 +126,4 @@ fn descriptor(d: &Declaration, ident: &Ident) -> (TokenStream, Vec<TokenStream>)
         out = quote! { #out.labels(&[#(#fields),*]) };
     }
     (out, interners)
-}
-
-/// The `tallyho::Unit` variant of a unit name, as the analyzer records it (`seconds`).
-fn unit_variant(unit: &str) -> Option<&'static str> {
-    Some(match unit {
-        "seconds" => "Seconds",
-        "bytes" => "Bytes",
-        "ratio" => "Ratio",
-        "meters" => "Meters",
-        "grams" => "Grams",
-        "joules" => "Joules",
-        "volts" => "Volts",
-        "amperes" => "Amperes",
-        "celsius" => "Celsius",
-        _ => return None,
-    })
 }

@@ -5,53 +5,10 @@ use std::collections::BTreeMap;
 use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::Declaration;
-
-const MAX_NAME_BYTES: usize = 63;
-const RESERVED_SUFFIXES: &[&str] = &["_total", "_count", "_sum", "_bucket", "_created", "_info"];
-const RESERVED_PREFIXES: &[&str] = &["tallyho_", "__"];
-/// Abbreviations and the unit to spell out instead.
-const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("ms", "seconds"),
-    ("msec", "seconds"),
-    ("msecs", "seconds"),
-    ("us", "seconds"),
-    ("usec", "seconds"),
-    ("ns", "seconds"),
-    ("nsec", "seconds"),
-    ("sec", "seconds"),
-    ("secs", "seconds"),
-    ("min", "seconds"),
-    ("mins", "seconds"),
-    ("hr", "seconds"),
-    ("hrs", "seconds"),
-    ("kb", "bytes"),
-    ("mb", "bytes"),
-    ("gb", "bytes"),
-    ("tb", "bytes"),
-    ("kib", "bytes"),
-    ("mib", "bytes"),
-    ("gib", "bytes"),
-    ("pct", "ratio"),
-];
-/// Spelled-out units that are not base units, and the base unit.
-const NON_BASE_UNITS: &[(&str, &str)] = &[
-    ("milliseconds", "seconds"),
-    ("microseconds", "seconds"),
-    ("nanoseconds", "seconds"),
-    ("minutes", "seconds"),
-    ("hours", "seconds"),
-    ("days", "seconds"),
-    ("kilobytes", "bytes"),
-    ("megabytes", "bytes"),
-    ("gigabytes", "bytes"),
-    ("kibibytes", "bytes"),
-    ("mebibytes", "bytes"),
-    ("gibibytes", "bytes"),
-    ("bits", "bytes"),
-    ("percent", "ratio"),
-    ("percentage", "ratio"),
-];
-const TYPE_WORDS: &[&str] = &["counter", "gauge", "histogram", "summary"];
+use tallyho_spec::{
+    check_name, is_valid_name, NameProblem, MAX_NAME_BYTES, NON_BASE_UNITS, RESERVED_PREFIXES,
+    RESERVED_SUFFIXES, TYPE_WORDS, UNIT_ABBREVIATIONS,
+};
 
 pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -95,10 +52,10 @@ fn path(declaration: &Declaration) -> String {
 fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     let name = declaration.name.as_str();
     let span = || declaration.name_span.clone();
-    if !is_valid(name) {
+    if let Err(problem) = check_name(name) {
         findings.push(
             Finding::new(Rule::NameInvalid, span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
-                .label(invalid_reason(name))
+                .label(invalid_reason(name, problem))
                 .help(match suggest(name) {
                     Some(fixed) => format!("write it as `{fixed}`"),
                     None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
@@ -132,7 +89,7 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
         );
     }
     let last_word = name.rsplit('_').next().unwrap_or(name);
-    if let Some((abbreviation, unit)) = ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
+    if let Some((abbreviation, unit)) = UNIT_ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
         findings.push(
             Finding::new(
                 Rule::NameUnitAbbreviation,
@@ -141,12 +98,14 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
             )
             .label("abbreviated unit")
             .help(format!(
-                "use the base unit spelled out: `{}_{unit}` (convert at the call site)",
-                &name[..name.len() - abbreviation.len() - 1]
+                "use the base unit spelled out: `{}_{}` (convert at the call site)",
+                &name[..name.len() - abbreviation.len() - 1],
+                unit.as_str()
             )),
         );
     }
     if let Some((spelled, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == last_word) {
+        let base = base.as_str();
         findings.push(
             Finding::new(
                 Rule::NameNonBaseUnit,
@@ -160,8 +119,9 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
             )),
         );
     }
-    if let (Some(unit), Some(unit_span)) = (&declaration.unit, &declaration.unit_span) {
-        if !name.ends_with(&format!("_{unit}")) {
+    if let (Some(unit), Some(unit_span)) = (declaration.unit, &declaration.unit_span) {
+        if !unit.is_suffix_of(name) {
+            let unit = unit.as_str();
             findings.push(
                 Finding::new(Rule::NameUnitMismatch, unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
                     .label(format!("unit `{unit}`"))
@@ -184,34 +144,20 @@ fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
     }
 }
 
-fn is_valid(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    bytes.len() >= 2
-        && bytes.len() <= MAX_NAME_BYTES
-        && bytes[0].is_ascii_lowercase()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-        && bytes[bytes.len() - 1] != b'_'
-}
-
-fn invalid_reason(name: &str) -> String {
-    if name.is_empty() {
-        "empty".into()
-    } else if name.len() > MAX_NAME_BYTES {
-        format!("{} bytes long", name.len())
-    } else if !name.as_bytes()[0].is_ascii_lowercase() {
-        "must start with a lowercase letter".into()
-    } else if name.ends_with('_') {
-        "must not end with an underscore".into()
-    } else if name.len() < 2 {
-        "too short".into()
-    } else {
-        let bad = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
-            .unwrap_or('?');
-        format!("`{}` is not allowed", bad.escape_default())
+/// The label of a `name.invalid` finding: the spec's verdict, with the detail that helps.
+fn invalid_reason(name: &str, problem: NameProblem) -> String {
+    match problem {
+        NameProblem::Empty => "empty".into(),
+        NameProblem::TooLong => format!("{} bytes long", name.len()),
+        NameProblem::BadStart => "must start with a lowercase letter".into(),
+        NameProblem::TrailingUnderscore => "must not end with an underscore".into(),
+        NameProblem::BadCharacter => {
+            let bad = name
+                .chars()
+                .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+                .unwrap_or('?');
+            format!("`{}` is not allowed", bad.escape_default())
+        }
     }
 }
 
@@ -231,7 +177,7 @@ fn suggest(name: &str) -> Option<String> {
         }
     }
     let out = out.trim_matches('_').to_owned();
-    (is_valid(&out) && out != name).then_some(out)
+    (is_valid_name(&out) && out != name).then_some(out)
 }
 
 #[cfg(test)]
@@ -239,14 +185,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn validates_and_suggests_names() {
-        assert!(is_valid("orders_processed"));
-        assert!(is_valid("http2_requests"));
-        assert!(!is_valid("Orders"));
-        assert!(!is_valid("orders_"));
-        assert!(!is_valid("9orders"));
-        assert!(!is_valid("a"));
-        assert!(!is_valid(&"a".repeat(64)));
+    fn suggests_snake_case() {
         assert_eq!(
             suggest("Orders-Processed").as_deref(),
             Some("orders_processed")
