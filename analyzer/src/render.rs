@@ -7,10 +7,10 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
+use crate::analysis::Analysis;
 use crate::finding::Finding;
 use crate::severity::Severity;
 use crate::source::{SourceMap, Span};
-use crate::Analysis;
 
 /// Renders one finding like rustc does: code, message, the source lines with labelled
 /// spans, and the help line. `color` adds ANSI colors.
