@@ -149,17 +149,6 @@ impl Workspace {
         manifests
     }
 
-    /// Every source file an analysis scans (`src/**/*.rs` of each member), sorted.
-    pub fn source_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = crate::walk::source_files(&self.packages)
-            .0
-            .into_iter()
-            .map(|f| f.path)
-            .collect();
-        files.sort();
-        files
-    }
-
     /// The declarations linked into `binaries` of `package`: those of every library the
     /// package links from the workspace (itself included) and those of the binaries named.
     pub fn linked_declarations<'d>(

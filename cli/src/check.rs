@@ -4,9 +4,26 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use tallyho_analyzer::{render, Analysis, Severity};
 
-use crate::{plural, Color, Format};
+use crate::plural::plural;
+
+/// How findings are written.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// Whether human output is colored.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Color {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Runs the check and writes the findings.
 pub(crate) fn run(manifest_path: Option<PathBuf>, format: Format, color: Color) -> ExitCode {

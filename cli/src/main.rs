@@ -9,11 +9,15 @@ mod check;
 mod diff;
 mod explain;
 mod manifest;
+mod plural;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use check::{Color, Format};
+use manifest::ManifestFormat;
 
 #[derive(Parser)]
 #[command(
@@ -71,26 +75,6 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
-    Github,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ManifestFormat {
-    Yaml,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Color {
-    Auto,
-    Always,
-    Never,
-}
-
 fn main() -> ExitCode {
     // As a cargo subcommand the arguments are `cargo-tallyho tallyho check ...`.
     let mut args: Vec<String> = std::env::args().collect();
@@ -123,9 +107,4 @@ fn main() -> ExitCode {
         Command::Diff { old, new } => diff::run(&old, &new),
         Command::Explain { code } => explain::run(code.as_deref()),
     }
-}
-
-/// `n word`, or `n words`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

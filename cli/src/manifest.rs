@@ -4,10 +4,18 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use tallyho_analyzer::{render, Severity};
 use tallyho_codegen::Manifest;
 
-use crate::{plural, ManifestFormat};
+use crate::plural::plural;
+
+/// The manifest's serialization.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ManifestFormat {
+    Yaml,
+    Json,
+}
 
 /// Writes or checks the manifest; no manifest while the metrics have errors.
 pub(crate) fn run(
