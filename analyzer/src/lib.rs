@@ -7,6 +7,8 @@
 //! crates) → check (`rules`, named by [`Rule`]) → report ([`Finding`]s in reading order,
 //! rendered by [`render`]).
 
+#![forbid(unsafe_code)]
+
 mod analysis;
 mod catalogue;
 mod config;

@@ -51,6 +51,7 @@ pub struct Target {
 
 /// Why a workspace could not be loaded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct WorkspaceError(pub String);
 
 impl fmt::Display for WorkspaceError {

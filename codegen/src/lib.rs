@@ -2,6 +2,8 @@
 //! the build-time and run-time halves, committed and reviewed) and the registry source a
 //! service includes so every declared metric exports from the first scrape.
 
+#![forbid(unsafe_code)]
+
 mod diff;
 mod manifest;
 mod registry;

@@ -100,6 +100,7 @@ pub struct Label {
 
 /// A manifest that could not be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ManifestError(pub String);
 
 impl fmt::Display for ManifestError {

@@ -4,6 +4,8 @@
 //! structs; they share this crate so a field the derive accepts is one the analyzer counts the
 //! same way: the same type classes, the same keys, the same snake_case values.
 
+#![forbid(unsafe_code)]
+
 use syn::{Attribute, GenericArgument, LitInt, LitStr, PathArguments, Type, TypePath};
 
 // The key rules are spec facts: the derive, the analyzer and the exporters must agree.
