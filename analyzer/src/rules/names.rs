@@ -10,6 +10,7 @@ use tallyho_spec::{
     RESERVED_SUFFIXES, TYPE_WORDS, UNIT_ABBREVIATIONS,
 };
 
+/// The name rules over every declaration, and `name.duplicate` across them.
 pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for declaration in declarations {
@@ -42,6 +43,7 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
     findings
 }
 
+/// `crate::module`, where a declaration sits, for messages.
 fn path(declaration: &Declaration) -> String {
     match declaration.module_path.as_str() {
         "" => declaration.crate_name.clone(),
@@ -49,99 +51,145 @@ fn path(declaration: &Declaration) -> String {
     }
 }
 
+/// Every name rule over one declaration: the syntax first, the rest only for a valid name.
 fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
-    let name = declaration.name.as_str();
-    let span = || declaration.name_span.clone();
-    if let Err(problem) = check_name(name) {
-        findings.push(
-            Finding::new(Rule::NameInvalid, span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
-                .label(invalid_reason(name, problem))
-                .help(match suggest(name) {
-                    Some(fixed) => format!("write it as `{fixed}`"),
-                    None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
-                }),
-        );
+    if let Some(invalid) = invalid(declaration) {
+        findings.push(invalid);
         return;
     }
-    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
-        let base = &name[..name.len() - suffix.len()];
-        findings.push(
-            Finding::new(
-                Rule::NameReservedSuffix,
-                span(),
-                format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
-            )
-            .label(format!("`{suffix}` is added by the exposition"))
-            .help(format!(
-                "name it `{base}`; a counter is exported as `{base}_total`"
-            )),
-        );
+    let rules = [
+        reserved_suffix,
+        reserved_prefix,
+        unit_abbreviation,
+        non_base_unit,
+        unit_mismatch,
+        type_word,
+    ];
+    findings.extend(rules.iter().filter_map(|rule| rule(declaration)));
+}
+
+/// `name.invalid`: the spec's verdict, with a snake_case spelling when one fixes it.
+fn invalid(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let problem = check_name(name).err()?;
+    Some(
+        Finding::new(Rule::NameInvalid, declaration.name_span.clone(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
+            .label(invalid_reason(name, problem))
+            .help(match suggest(name) {
+                Some(fixed) => format!("write it as `{fixed}`"),
+                None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
+            }),
+    )
+}
+
+/// `name.reserved_suffix`: a suffix the exposition adds itself.
+fn reserved_suffix(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let suffix = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s))?;
+    let base = &name[..name.len() - suffix.len()];
+    Some(
+        Finding::new(
+            Rule::NameReservedSuffix,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
+        )
+        .label(format!("`{suffix}` is added by the exposition"))
+        .help(format!(
+            "name it `{base}`; a counter is exported as `{base}_total`"
+        )),
+    )
+}
+
+/// `name.reserved_prefix`: a prefix owned by tallyho or Prometheus.
+fn reserved_prefix(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let prefix = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p))?;
+    Some(
+        Finding::new(
+            Rule::NameReservedPrefix,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
+        )
+        .label("reserved prefix")
+        .help("prefix it with your service or subsystem instead"),
+    )
+}
+
+/// The last `_` word of a name, where a unit goes.
+fn last_word(name: &str) -> &str {
+    name.rsplit('_').next().unwrap_or(name)
+}
+
+/// `name.unit_abbreviation`: `_ms`, `_kb` and the like.
+fn unit_abbreviation(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = last_word(name);
+    let (abbreviation, unit) = UNIT_ABBREVIATIONS.iter().find(|(a, _)| *a == word)?;
+    Some(
+        Finding::new(
+            Rule::NameUnitAbbreviation,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
+        )
+        .label("abbreviated unit")
+        .help(format!(
+            "use the base unit spelled out: `{}_{}` (convert at the call site)",
+            &name[..name.len() - abbreviation.len() - 1],
+            unit.as_str()
+        )),
+    )
+}
+
+/// `name.non_base_unit`: `_milliseconds`, `_percent` and the like.
+fn non_base_unit(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = last_word(name);
+    let (spelled, base) = NON_BASE_UNITS.iter().find(|(u, _)| *u == word)?;
+    let base = base.as_str();
+    Some(
+        Finding::new(
+            Rule::NameNonBaseUnit,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
+        )
+        .label("not a base unit")
+        .help(format!(
+            "record {base} and name it `{}_{base}`",
+            &name[..name.len() - spelled.len() - 1]
+        )),
+    )
+}
+
+/// `name.unit_mismatch`: a declared unit the name does not end with.
+fn unit_mismatch(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let (unit, unit_span) = (declaration.unit?, declaration.unit_span.as_ref()?);
+    if unit.is_suffix_of(name) {
+        return None;
     }
-    if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p)) {
-        findings.push(
-            Finding::new(
-                Rule::NameReservedPrefix,
-                span(),
-                format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
-            )
-            .label("reserved prefix")
-            .help("prefix it with your service or subsystem instead"),
-        );
-    }
-    let last_word = name.rsplit('_').next().unwrap_or(name);
-    if let Some((abbreviation, unit)) = UNIT_ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
-        findings.push(
-            Finding::new(
-                Rule::NameUnitAbbreviation,
-                span(),
-                format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
-            )
-            .label("abbreviated unit")
-            .help(format!(
-                "use the base unit spelled out: `{}_{}` (convert at the call site)",
-                &name[..name.len() - abbreviation.len() - 1],
-                unit.as_str()
-            )),
-        );
-    }
-    if let Some((spelled, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == last_word) {
-        let base = base.as_str();
-        findings.push(
-            Finding::new(
-                Rule::NameNonBaseUnit,
-                span(),
-                format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
-            )
-            .label("not a base unit")
-            .help(format!(
-                "record {base} and name it `{}_{base}`",
-                &name[..name.len() - spelled.len() - 1]
-            )),
-        );
-    }
-    if let (Some(unit), Some(unit_span)) = (declaration.unit, &declaration.unit_span) {
-        if !unit.is_suffix_of(name) {
-            let unit = unit.as_str();
-            findings.push(
-                Finding::new(Rule::NameUnitMismatch, unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
-                    .label(format!("unit `{unit}`"))
-                    .related(span(), "the name should end with the unit")
-                    .help(format!("rename it `{name}_{unit}`, or drop the unit")),
-            );
-        }
-    }
-    if let Some(word) = name.split('_').find(|w| TYPE_WORDS.contains(w)) {
-        let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
-        findings.push(
-            Finding::new(
-                Rule::NameTypeInName,
-                span(),
-                format!("metric name `{name}` contains the metric type `{word}`"),
-            )
-            .label("the type is already known")
-            .help(format!("name it `{}`", without.join("_"))),
-        );
-    }
+    let unit = unit.as_str();
+    Some(
+        Finding::new(Rule::NameUnitMismatch, unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
+            .label(format!("unit `{unit}`"))
+            .related(declaration.name_span.clone(), "the name should end with the unit")
+            .help(format!("rename it `{name}_{unit}`, or drop the unit")),
+    )
+}
+
+/// `name.type_in_name`: `_counter`, `_gauge` and the like.
+fn type_word(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = name.split('_').find(|w| TYPE_WORDS.contains(w))?;
+    let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
+    Some(
+        Finding::new(
+            Rule::NameTypeInName,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` contains the metric type `{word}`"),
+        )
+        .label("the type is already known")
+        .help(format!("name it `{}`", without.join("_"))),
+    )
 }
 
 /// The label of a `name.invalid` finding: the spec's verdict, with the detail that helps.
