@@ -27,6 +27,7 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `code` at its default severity; `tallyho.yaml` may change it later.
     pub(crate) fn new(code: Rule, span: Span, message: impl Into<String>) -> Finding {
         Finding {
             code,
@@ -39,16 +40,19 @@ impl Finding {
         }
     }
 
+    /// What the primary span shows.
     pub(crate) fn label(mut self, label: impl Into<String>) -> Finding {
         self.label = label.into();
         self
     }
 
+    /// How to fix it.
     pub(crate) fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = help.into();
         self
     }
 
+    /// Another place that takes part, with what it shows.
     pub(crate) fn related(mut self, span: Span, label: impl Into<String>) -> Finding {
         self.related.push((span, label.into()));
         self
