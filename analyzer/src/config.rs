@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::finding::{Finding, Severity};
+use crate::catalogue::Rule;
+use crate::finding::Finding;
+use crate::severity::Severity;
 use crate::source::{FileId, Span};
 
 /// The file name looked for at the workspace root.
@@ -18,8 +20,8 @@ pub const CONFIG_FILE: &str = "tallyho.yaml";
 pub struct Config {
     /// Series limits.
     pub limits: Limits,
-    /// Severity per rule code, where it differs from the default.
-    pub severities: BTreeMap<String, Severity>,
+    /// Severity per rule, where it differs from the default.
+    pub severities: BTreeMap<Rule, Severity>,
     /// Per-metric series limits, by metric name.
     pub overrides: BTreeMap<String, Override>,
     /// Which binaries are services, by service name; empty means every binary.
@@ -102,97 +104,146 @@ impl Config {
             ..Config::default()
         };
         let mut findings = Vec::new();
-        let span_at = |offset: usize, len: usize| Span {
-            file,
-            range: offset..(offset + len).min(text.len()).max(offset),
-        };
         if text.trim().is_empty() {
             return (config, findings);
         }
+        let spans = Spans { text, file };
         let parsed: ConfigFile = match serde_yaml::from_str(text) {
             Ok(parsed) => parsed,
-            Err(err) => {
-                let offset = err.location().map_or(0, |l| l.index());
-                let message = err.to_string();
-                let short = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_owned();
-                findings.push(
-                    Finding::new("config.invalid", span_at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
-                        .label(short)
-                        .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services; the defaults apply until it is fixed"),
-                );
-                return (config, findings);
-            }
-        };
-        let key_span = |key: &str| {
-            let offset = find_key(text, key).unwrap_or(0);
-            span_at(offset, key.len())
+            Err(err) => return (config, vec![spans.invalid_yaml(&err)]),
         };
         config.limits = parsed.limits;
-        for (code, severity) in parsed.rules {
-            if crate::rules::rule(&code).is_some() {
-                config.severities.insert(code, severity);
-            } else {
-                findings.push(
-                    Finding::new(
-                        "config.invalid",
-                        key_span(&code),
-                        format!("`{code}` is not a rule"),
-                    )
-                    .label("unknown rule code")
-                    .help("`cargo tallyho explain` lists the rules"),
-                );
-            }
-        }
-        for (name, entry) in parsed.overrides {
-            if entry.reason.trim().is_empty() {
-                findings.push(
-                    Finding::new(
-                        "config.invalid",
-                        key_span(&name),
-                        format!("the override for `{name}` has an empty reason"),
-                    )
-                    .label("reason: \"\"")
-                    .help("say why this metric may export more series, and when it was reviewed"),
-                );
-            }
-            let span = key_span(&name);
-            config.overrides.insert(
-                name,
-                Override {
-                    series: entry.series,
-                    reason: entry.reason,
-                    span,
-                },
-            );
-        }
-        for (name, service) in parsed.services {
-            let span = key_span(&name);
-            if !crates.contains(&service.krate.as_str()) {
-                findings.push(
-                    Finding::new("config.invalid", span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
-                        .label("unknown crate")
-                        .help(format!("use one of: {}", crates.join(", "))),
-                );
-            }
-            config.services.insert(
-                name,
-                ServiceConfig {
-                    krate: service.krate,
-                    span,
-                },
-            );
-        }
+        config.severities = severities(parsed.rules, &spans, &mut findings);
+        config.overrides = overrides(parsed.overrides, &spans, &mut findings);
+        config.services = services(parsed.services, crates, &spans, &mut findings);
         (config, findings)
     }
 
-    /// The severity of `code` after configuration.
-    pub fn severity(&self, code: &str, default: Severity) -> Severity {
-        self.severities.get(code).copied().unwrap_or(default)
+    /// The severity of `rule` after configuration.
+    pub fn severity(&self, rule: Rule) -> Severity {
+        self.severities
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.default_severity())
     }
+}
+
+/// Spans into the configuration file, for findings about it.
+struct Spans<'t> {
+    text: &'t str,
+    file: FileId,
+}
+
+impl Spans<'_> {
+    /// `len` bytes at `offset`, clamped to the file.
+    fn at(&self, offset: usize, len: usize) -> Span {
+        let end = (offset + len).min(self.text.len()).max(offset);
+        Span {
+            file: self.file,
+            range: offset..end,
+        }
+    }
+
+    /// Where `key` is written as a mapping key (the file's start if it cannot be found).
+    fn key(&self, key: &str) -> Span {
+        self.at(find_key(self.text, key).unwrap_or(0), key.len())
+    }
+
+    /// `config.invalid` for YAML that does not parse into the schema.
+    fn invalid_yaml(&self, err: &serde_yaml::Error) -> Finding {
+        let offset = err.location().map_or(0, |l| l.index());
+        let message = err.to_string();
+        let short = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        Finding::new(Rule::ConfigInvalid, self.at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
+            .label(short)
+            .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services; the defaults apply until it is fixed")
+    }
+}
+
+/// `rules:` mapped to the catalogue; an unknown code is a finding pointing at it.
+fn severities(
+    rules: BTreeMap<String, Severity>,
+    spans: &Spans<'_>,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<Rule, Severity> {
+    let mut severities = BTreeMap::new();
+    for (code, severity) in rules {
+        match Rule::from_code(&code) {
+            Some(rule) => {
+                severities.insert(rule, severity);
+            }
+            None => findings.push(
+                Finding::new(
+                    Rule::ConfigInvalid,
+                    spans.key(&code),
+                    format!("`{code}` is not a rule"),
+                )
+                .label("unknown rule code")
+                .help("`cargo tallyho explain` lists the rules"),
+            ),
+        }
+    }
+    severities
+}
+
+/// `overrides:`, each with the reason it needs.
+fn overrides(
+    entries: BTreeMap<String, OverrideFile>,
+    spans: &Spans<'_>,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, Override> {
+    let mut overrides = BTreeMap::new();
+    for (name, entry) in entries {
+        let span = spans.key(&name);
+        if entry.reason.trim().is_empty() {
+            findings.push(
+                Finding::new(
+                    Rule::ConfigInvalid,
+                    span.clone(),
+                    format!("the override for `{name}` has an empty reason"),
+                )
+                .label("reason: \"\"")
+                .help("say why this metric may export more series, and when it was reviewed"),
+            );
+        }
+        let (series, reason) = (entry.series, entry.reason);
+        overrides.insert(
+            name,
+            Override {
+                series,
+                reason,
+                span,
+            },
+        );
+    }
+    overrides
+}
+
+/// `services:`, each naming a package or binary of the workspace.
+fn services(
+    entries: BTreeMap<String, ServiceFile>,
+    crates: &[&str],
+    spans: &Spans<'_>,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, ServiceConfig> {
+    let mut services = BTreeMap::new();
+    for (name, service) in entries {
+        let span = spans.key(&name);
+        if !crates.contains(&service.krate.as_str()) {
+            findings.push(
+                Finding::new(Rule::ConfigInvalid, span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
+                    .label("unknown crate")
+                    .help(format!("use one of: {}", crates.join(", "))),
+            );
+        }
+        let krate = service.krate;
+        services.insert(name, ServiceConfig { krate, span });
+    }
+    services
 }
 
 /// The offset of `key` used as a mapping key (`key:`), or anywhere as a fallback.
@@ -237,10 +288,7 @@ mod tests {
         assert!(findings.is_empty(), "{findings:?}");
         assert_eq!(config.limits.series_per_metric, 500);
         assert_eq!(config.limits.series_per_service, 10_000);
-        assert_eq!(
-            config.severity("name.type_in_name", Severity::Warning),
-            Severity::Off
-        );
+        assert_eq!(config.severity(Rule::NameTypeInName), Severity::Off);
         assert_eq!(config.overrides["orders_by_customer"].series, 5000);
         assert_eq!(config.services["shop"].krate, "shop-server");
     }
@@ -274,6 +322,6 @@ mod tests {
         );
 
         let (_, findings) = parse("limits: [1, 2");
-        assert_eq!(findings[0].code, "config.invalid");
+        assert_eq!(findings[0].code, Rule::ConfigInvalid);
     }
 }

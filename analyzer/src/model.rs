@@ -1,33 +1,17 @@
 //! The declaration model: what the analyzer found, in the shape later stages (manifest,
 //! generated registry, dashboards) consume.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+use tallyho_spec::Unit;
 
 use crate::source::Span;
 
-/// A metric's kind, as the runtime type says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricKind {
-    /// `Counter`, `CounterGroup`.
-    Counter,
-    /// `Gauge`, `GaugeGroup`.
-    Gauge,
-    /// `Histogram`, `HistogramGroup`.
-    Histogram,
-}
-
-impl fmt::Display for MetricKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MetricKind::Counter => "counter",
-            MetricKind::Gauge => "gauge",
-            MetricKind::Histogram => "histogram",
-        })
-    }
-}
+/// A metric's kind: the spec's `Kind`, under the name callers know.
+pub use tallyho_spec::Kind as MetricKind;
+/// The numeric type a metric holds: the spec's, so the analyzer and runtime agree.
+pub use tallyho_spec::ValueType;
+/// The runtime's default histogram buckets, which a declaration without `.buckets(..)` gets.
+pub use tallyho_spec::DEFAULT_BUCKETS;
 
 /// The runtime types the analyzer recognizes, by their name in `tallyho`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,34 +36,7 @@ impl MetricType {
 
     /// The value type when none is written: `u64` counters, `i64` gauges, `f64` histograms.
     pub(crate) fn default_value(self) -> ValueType {
-        match self.kind {
-            MetricKind::Counter => ValueType::U64,
-            MetricKind::Gauge => ValueType::I64,
-            MetricKind::Histogram => ValueType::F64,
-        }
-    }
-}
-
-/// The numeric type a metric holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ValueType {
-    /// `u64`.
-    U64,
-    /// `i64`.
-    I64,
-    /// `f64`.
-    F64,
-}
-
-impl ValueType {
-    pub(crate) fn from_name(name: &str) -> Option<ValueType> {
-        match name {
-            "u64" => Some(ValueType::U64),
-            "i64" => Some(ValueType::I64),
-            "f64" => Some(ValueType::F64),
-            _ => None,
-        }
+        ValueType::default_for(self.kind)
     }
 }
 
@@ -89,13 +46,16 @@ pub struct Declaration {
     /// The metric name, as written in the constructor.
     pub name: String,
     /// Counter, gauge or histogram.
+    #[serde(with = "crate::spelled")]
     pub kind: MetricKind,
     /// The value type.
+    #[serde(with = "crate::spelled")]
     pub value_type: ValueType,
     /// `.help(..)`, else the doc comment, else empty.
     pub help: String,
-    /// `.unit(Unit::X)` as the unit's name (`seconds`).
-    pub unit: Option<String>,
+    /// `.unit(Unit::X)`, typed: only units the runtime has are accepted.
+    #[serde(with = "crate::spelled::option")]
+    pub unit: Option<Unit>,
     /// Histogram bucket bounds (the runtime's defaults when not given).
     pub buckets: Option<Vec<f64>>,
     /// The label set, for groups.
@@ -192,11 +152,6 @@ impl Domain {
         }
     }
 }
-
-/// The runtime's default histogram buckets, which a declaration without `.buckets(..)` gets.
-pub const DEFAULT_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
 
 impl Declaration {
     /// The number of label combinations (1 for a plain metric), `None` when some label is

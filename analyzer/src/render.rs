@@ -7,9 +7,10 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
-use crate::finding::{Finding, Severity};
+use crate::analysis::Analysis;
+use crate::finding::Finding;
+use crate::severity::Severity;
 use crate::source::{SourceMap, Span};
-use crate::Analysis;
 
 /// Renders one finding like rustc does: code, message, the source lines with labelled
 /// spans, and the help line. `color` adds ANSI colors.
@@ -73,7 +74,7 @@ pub fn json(analysis: &Analysis) -> String {
             let (line, column) = sources.line_column(f.span.file, f.span.range.start);
             let (end_line, end_column) = sources.line_column(f.span.file, f.span.range.end);
             JsonFinding {
-                code: f.code,
+                code: f.code.code(),
                 severity: f.severity,
                 message: &f.message,
                 file: &sources.get(f.span.file).name,
@@ -131,7 +132,7 @@ pub fn github(analysis: &Analysis) -> String {
         out.push_str(&format!(
             "::{level} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}\n",
             escape_property(&sources.get(f.span.file).name),
-            escape_property(f.code),
+            escape_property(f.code.code()),
             escape_data(&message),
         ));
     }
@@ -169,7 +170,7 @@ impl Report {
             finding.message.clone(),
             finding.severity,
         );
-        report.code = Some(finding.code);
+        report.code = Some(finding.code.code());
         report.help = (!finding.help.is_empty()).then(|| finding.help.clone());
         for (span, label) in &finding.related {
             if span.file == finding.span.file && report.source.is_some() {

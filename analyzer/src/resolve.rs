@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::{Declaration, Domain, LabelField, LabelSet};
 use crate::scan::{FieldKind, FileScan, RawEnum, RawStruct};
@@ -88,7 +89,7 @@ pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
             match struct_index.find(&raw.label_candidates, |s| &s.path) {
                 None => findings.push(
                     Finding::new(
-                        "labels.missing_type",
+                        Rule::LabelsMissingType,
                         labels.span.clone(),
                         format!(
                             "label type `{}` of `{}` is not a struct in this workspace",
@@ -102,7 +103,7 @@ pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
                 ),
                 Some(found) if !found.derives_label_set => findings.push(
                     Finding::new(
-                        "labels.not_label_set",
+                        Rule::LabelsNotLabelSet,
                         labels.span.clone(),
                         format!("label type `{}` does not derive LabelSet", labels.written),
                     )

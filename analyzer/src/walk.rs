@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::workspace::{Package, Target};
+use crate::workspace::{Package, Target, Workspace};
 
 /// Files larger than this are reported and skipped: nobody declares metrics in them, and
 /// parsing them could exhaust memory.
@@ -169,6 +169,20 @@ pub(crate) fn prefilter(path: &Path, needles: &[memchr::memmem::Finder<'_>]) -> 
             "not valid UTF-8 (at byte {})",
             err.utf8_error().valid_up_to()
         )),
+    }
+}
+
+// Here rather than in `workspace`: the walk knows the layout, the workspace only its members.
+impl Workspace {
+    /// Every source file an analysis scans (`src/**/*.rs` of each member), sorted.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = source_files(&self.packages)
+            .0
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        files.sort();
+        files
     }
 }
 

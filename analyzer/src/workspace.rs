@@ -51,6 +51,7 @@ pub struct Target {
 
 /// Why a workspace could not be loaded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct WorkspaceError(pub String);
 
 impl fmt::Display for WorkspaceError {
@@ -147,17 +148,6 @@ impl Workspace {
         manifests.sort();
         manifests.dedup();
         manifests
-    }
-
-    /// Every source file an analysis scans (`src/**/*.rs` of each member), sorted.
-    pub fn source_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = crate::walk::source_files(&self.packages)
-            .0
-            .into_iter()
-            .map(|f| f.path)
-            .collect();
-        files.sort();
-        files
     }
 
     /// The declarations linked into `binaries` of `package`: those of every library the

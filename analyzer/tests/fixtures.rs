@@ -60,7 +60,7 @@ fn the_clean_workspace_has_no_findings_and_every_declaration() {
             format!(
                 "{} {} {:?} {} series={:?} help={:?}{labels}",
                 d.name,
-                d.kind,
+                d.kind.as_str(),
                 d.value_type,
                 path.join("::"),
                 d.series(),
@@ -100,7 +100,7 @@ fn each_rule_fixture_violates_exactly_its_rule() {
         let code = code_of(&folder);
         assert!(!analysis.findings.is_empty(), "{folder}: no finding");
         for finding in &analysis.findings {
-            assert_eq!(finding.code, code, "{folder}: {}", finding.message);
+            assert_eq!(finding.code.code(), code, "{folder}: {}", finding.message);
         }
         insta::assert_snapshot!(format!("{folder}.human"), human(&analysis));
         insta::assert_snapshot!(format!("{folder}.json"), render::json(&analysis));
@@ -147,12 +147,12 @@ fn a_scan_cache_reuses_unchanged_files_with_identical_results() {
 
 #[test]
 fn every_rule_of_the_catalogue_has_a_fixture() {
-    for rule in tallyho_analyzer::rules::RULES {
-        let folder = rule.code.replace(['.', '_'], "-");
+    for rule in tallyho_analyzer::Rule::ALL {
+        let folder = rule.code().replace(['.', '_'], "-");
         assert!(
             fixtures().join("rules").join(&folder).is_dir(),
             "no fixture for {}",
-            rule.code
+            rule.code()
         );
     }
 }

@@ -45,7 +45,7 @@ fn codes(analysis: &Analysis) -> Vec<(&'static str, String)> {
     analysis
         .findings
         .iter()
-        .map(|f| (f.code, f.message.clone()))
+        .map(|f| (f.code.code(), f.message.clone()))
         .collect()
 }
 

@@ -2,6 +2,8 @@
 //!
 //! The runtime benchmarks are in `benches/peers.rs`; the analyzer's in `benches/analyzer.rs`.
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io;

@@ -15,6 +15,8 @@
 //! A rerun with no source changed reuses the previous analysis (cached in `OUT_DIR`), so it
 //! costs a walk of the source tree and a `stat` per file.
 
+#![forbid(unsafe_code)]
+
 mod cache;
 
 use std::fmt;
@@ -41,6 +43,7 @@ pub struct Builder {
 
 /// What a build step did.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Report {
     /// Whether the previous analysis was reused because no input changed.
     pub cached: bool,
@@ -60,9 +63,15 @@ pub struct Report {
 
 /// Why the build step failed. Its `Debug` form is the rendered diagnostics, so a `build.rs`
 /// returning `Result<(), tallyho_build::Error>` shows them in cargo's output.
+#[non_exhaustive]
 pub enum Error {
     /// The metrics have errors: the rendered diagnostics.
-    Findings { errors: usize, rendered: String },
+    Findings {
+        /// How many findings are errors.
+        errors: usize,
+        /// Every error, rendered as rustc-style diagnostics.
+        rendered: String,
+    },
     /// The workspace could not be loaded, or a file not written.
     Setup(String),
 }

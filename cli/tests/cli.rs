@@ -148,13 +148,13 @@ fn usage_and_io_problems_exit_two() {
 #[test]
 fn explain_prints_every_rule_page() {
     let list = text(&tallyho(&["explain"]).stdout);
-    for rule in tallyho_analyzer::rules::RULES {
+    for rule in tallyho_analyzer::Rule::ALL {
         assert!(
-            list.contains(rule.code),
+            list.contains(rule.code()),
             "{} missing from the list",
-            rule.code
+            rule.code()
         );
-        let out = tallyho(&["explain", rule.code]);
+        let out = tallyho(&["explain", rule.code()]);
         assert_eq!(out.status.code(), Some(0));
         let page = text(&out.stdout);
         assert!(

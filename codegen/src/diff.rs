@@ -10,35 +10,61 @@ use crate::manifest::{Label, Manifest, Metric};
 
 /// One difference between two manifests.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Change {
     /// A metric only in the new manifest.
     AddedMetric {
+        /// The metric name.
         name: String,
+        /// Its kind.
         kind: Kind,
+        /// The series it adds.
         series: u64,
     },
     /// A metric only in the old manifest.
     RemovedMetric {
+        /// The metric name.
         name: String,
+        /// Its kind.
         kind: Kind,
+        /// The series it took away.
         series: u64,
     },
     /// A metric in both, with these differences.
     ChangedMetric {
+        /// The metric name.
         name: String,
+        /// One line per field that changed, `field old -> new`.
         details: Vec<String>,
+        /// Its series, old and new.
         series: (u64, u64),
     },
     /// A service only in the new manifest.
-    AddedService { name: String, series: u64 },
+    AddedService {
+        /// The service name.
+        name: String,
+        /// Its series total.
+        series: u64,
+    },
     /// A service only in the old manifest.
-    RemovedService { name: String, series: u64 },
+    RemovedService {
+        /// The service name.
+        name: String,
+        /// Its series total.
+        series: u64,
+    },
     /// A service whose series total changed.
-    ChangedService { name: String, series: (u64, u64) },
+    ChangedService {
+        /// The service name.
+        name: String,
+        /// Its series total, old and new.
+        series: (u64, u64),
+    },
 }
 
 /// The differences between two manifests, and the budgets the new one exceeds.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ManifestDiff {
     /// Metric changes (by name), then service changes (by name).
     pub changes: Vec<Change>,

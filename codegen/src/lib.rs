@@ -3,6 +3,8 @@
 //! the registry source a service includes so every declared metric exports from the first
 //! scrape.
 
+#![forbid(unsafe_code)]
+
 mod diff;
 mod manifest;
 mod registry;

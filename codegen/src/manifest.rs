@@ -109,6 +109,7 @@ pub struct Label {
 
 /// A manifest that could not be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ManifestError(pub String);
 
 impl fmt::Display for ManifestError {
@@ -231,11 +232,10 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
     let file = &analysis.sources.get(d.span.file);
     Metric {
         name: d.name.clone(),
-        kind: kind(d.kind),
-        value_type: value_type(d.value_type),
+        kind: d.kind,
+        value_type: d.value_type,
         help: d.help.clone(),
-        // A unit the runtime does not know would not compile; the analyzer reports it.
-        unit: d.unit.as_deref().and_then(Unit::from_name),
+        unit: d.unit,
         package: d.package.clone(),
         crate_name: d.crate_name.clone(),
         module: d.module_path.clone(),
@@ -261,23 +261,5 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
         }),
         series: d.series().unwrap_or(0),
         limit,
-    }
-}
-
-/// The spec's kind for the analyzer's.
-fn kind(kind: MetricKind) -> Kind {
-    match kind {
-        MetricKind::Counter => Kind::Counter,
-        MetricKind::Gauge => Kind::Gauge,
-        MetricKind::Histogram => Kind::Histogram,
-    }
-}
-
-/// The spec's value type for the analyzer's.
-fn value_type(value_type: tallyho_analyzer::ValueType) -> ValueType {
-    match value_type {
-        tallyho_analyzer::ValueType::U64 => ValueType::U64,
-        tallyho_analyzer::ValueType::I64 => ValueType::I64,
-        tallyho_analyzer::ValueType::F64 => ValueType::F64,
     }
 }

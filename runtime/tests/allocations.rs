@@ -10,14 +10,17 @@ struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 static COUNTING: AtomicBool = AtomicBool::new(false);
 
+// SAFETY: every call forwards to the system allocator with the caller's own arguments.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.load(Ordering::SeqCst) {
             ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
         }
+        // SAFETY: the caller upholds `alloc`'s contract, which is passed on unchanged.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this `layout`, as above.
         unsafe { System.dealloc(ptr, layout) }
     }
 }

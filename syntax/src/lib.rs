@@ -4,35 +4,12 @@
 //! structs; they share this crate so a field the derive accepts is one the analyzer counts the
 //! same way: the same type classes, the same keys, the same snake_case values.
 
+#![forbid(unsafe_code)]
+
 use syn::{Attribute, GenericArgument, LitInt, LitStr, PathArguments, Type, TypePath};
 
-/// Label keys Prometheus or tallyho give a meaning of their own (and every `__` key).
-pub const RESERVED_LABEL_KEYS: &[&str] = &["le", "quantile", "service", "instance", "job"];
-
-/// What is wrong with a label key, if anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyProblem {
-    /// Not `[a-zA-Z_][a-zA-Z0-9_]*`.
-    Invalid,
-    /// One of [`RESERVED_LABEL_KEYS`] or starting with `__`.
-    Reserved,
-}
-
-/// Checks a label key.
-pub fn label_key_problem(key: &str) -> Option<KeyProblem> {
-    let valid = key
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        Some(KeyProblem::Invalid)
-    } else if key.starts_with("__") || RESERVED_LABEL_KEYS.contains(&key) {
-        Some(KeyProblem::Reserved)
-    } else {
-        None
-    }
-}
+// The key rules are spec facts: the derive, the analyzer and the exporters must agree.
+pub use tallyho_spec::{label_key_problem, KeyProblem, RESERVED_LABEL_KEYS};
 
 /// What a label field's type says about its values.
 #[derive(Clone, Copy)]

@@ -1,6 +1,8 @@
 //! Helpers the interop and end-to-end tests share: finding and running the real Prometheus
 //! tools, plain HTTP on loopback, child processes that die with the test.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::catalogue::Rule;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
@@ -50,7 +51,7 @@ pub(crate) fn check_cardinality(
         if !names.contains(name.as_str()) {
             findings.push(
                 Finding::new(
-                    "config.unused_override",
+                    Rule::ConfigUnusedOverride,
                     entry.span.clone(),
                     format!("override for `{name}`, which no declaration has"),
                 )
@@ -73,7 +74,7 @@ pub(crate) fn check_cardinality(
             continue;
         };
         let mut finding = Finding::new(
-            "cardinality.service",
+            Rule::CardinalityService,
             largest.name_span.clone(),
             format!(
                 "service `{}` exports {} series from {} metrics, over the budget of {} (limits.series_per_service)",
@@ -127,7 +128,7 @@ fn metric_finding(declaration: &Declaration, series: u64, limit: u64, source: &s
         arithmetic = format!("({arithmetic}) x ({buckets} buckets + 3) = {series}");
     }
     let mut finding = Finding::new(
-        "cardinality.metric",
+        Rule::CardinalityMetric,
         declaration.name_span.clone(),
         format!("metric `{}` exports {series} series, over the limit of {limit} ({source}): {arithmetic}", declaration.name),
     )

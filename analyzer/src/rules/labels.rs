@@ -1,5 +1,6 @@
 //! Label rules: every field has a finite or bounded domain, keys are valid, unreserved, unique.
 
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::{Domain, LabelSet};
 use crate::scan::RawStruct;
@@ -13,7 +14,7 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
             match &field.domain {
                 Domain::Unbounded => findings.push(
                     Finding::new(
-                        "labels.unbounded",
+                        Rule::LabelsUnbounded,
                         field.type_span.clone(),
                         format!("label `{key}` of `{}` has unbounded values", set.ident),
                     )
@@ -30,7 +31,7 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
                     };
                     findings.push(
                         Finding::new(
-                            "labels.unsupported_type",
+                            Rule::LabelsUnsupportedType,
                             span,
                             format!("label `{key}` of `{}` has a type that is not a label type", set.ident),
                         )
@@ -42,12 +43,12 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
             }
             match label_key_problem(key) {
                 Some(KeyProblem::Invalid) => findings.push(
-                    Finding::new("labels.invalid_key", field.key_span.clone(), format!("`{key}` is not a valid label key"))
+                    Finding::new(Rule::LabelsInvalidKey, field.key_span.clone(), format!("`{key}` is not a valid label key"))
                         .label("label keys match [a-zA-Z_][a-zA-Z0-9_]*")
                         .help(format!("rename it to `{}`", key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))),
                 ),
                 Some(KeyProblem::Reserved) => findings.push(
-                    Finding::new("labels.reserved_key", field.key_span.clone(), format!("`{key}` is a reserved label key"))
+                    Finding::new(Rule::LabelsReservedKey, field.key_span.clone(), format!("`{key}` is a reserved label key"))
                         .label(if raw_field.renamed { "renamed to a reserved key" } else { "reserved" })
                         .help(format!("rename the field, or export it under another key: `#[label(rename = \"{key}_kind\")]`")),
                 ),
@@ -56,7 +57,7 @@ pub(crate) fn check_labels(label_sets: &[(RawStruct, LabelSet)]) -> Vec<Finding>
             if let Some(first) = set.fields[..index].iter().find(|f| f.key == field.key) {
                 findings.push(
                     Finding::new(
-                        "labels.duplicate_key",
+                        Rule::LabelsDuplicateKey,
                         field.key_span.clone(),
                         format!("label key `{key}` is used twice in `{}`", set.ident),
                     )

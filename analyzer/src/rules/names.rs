@@ -2,56 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::Declaration;
+use tallyho_spec::{
+    check_name, is_valid_name, NameProblem, MAX_NAME_BYTES, NON_BASE_UNITS, RESERVED_PREFIXES,
+    RESERVED_SUFFIXES, TYPE_WORDS, UNIT_ABBREVIATIONS,
+};
 
-const MAX_NAME_BYTES: usize = 63;
-const RESERVED_SUFFIXES: &[&str] = &["_total", "_count", "_sum", "_bucket", "_created", "_info"];
-const RESERVED_PREFIXES: &[&str] = &["tallyho_", "__"];
-/// Abbreviations and the unit to spell out instead.
-const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("ms", "seconds"),
-    ("msec", "seconds"),
-    ("msecs", "seconds"),
-    ("us", "seconds"),
-    ("usec", "seconds"),
-    ("ns", "seconds"),
-    ("nsec", "seconds"),
-    ("sec", "seconds"),
-    ("secs", "seconds"),
-    ("min", "seconds"),
-    ("mins", "seconds"),
-    ("hr", "seconds"),
-    ("hrs", "seconds"),
-    ("kb", "bytes"),
-    ("mb", "bytes"),
-    ("gb", "bytes"),
-    ("tb", "bytes"),
-    ("kib", "bytes"),
-    ("mib", "bytes"),
-    ("gib", "bytes"),
-    ("pct", "ratio"),
-];
-/// Spelled-out units that are not base units, and the base unit.
-const NON_BASE_UNITS: &[(&str, &str)] = &[
-    ("milliseconds", "seconds"),
-    ("microseconds", "seconds"),
-    ("nanoseconds", "seconds"),
-    ("minutes", "seconds"),
-    ("hours", "seconds"),
-    ("days", "seconds"),
-    ("kilobytes", "bytes"),
-    ("megabytes", "bytes"),
-    ("gigabytes", "bytes"),
-    ("kibibytes", "bytes"),
-    ("mebibytes", "bytes"),
-    ("gibibytes", "bytes"),
-    ("bits", "bytes"),
-    ("percent", "ratio"),
-    ("percentage", "ratio"),
-];
-const TYPE_WORDS: &[&str] = &["counter", "gauge", "histogram", "summary"];
-
+/// The name rules over every declaration, and `name.duplicate` across them.
 pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for declaration in declarations {
@@ -71,7 +30,7 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
         for duplicate in rest {
             findings.push(
                 Finding::new(
-                    "name.duplicate",
+                    Rule::NameDuplicate,
                     duplicate.name_span.clone(),
                     format!("metric `{name}` is declared twice: {}::{} and {}::{}", path(first), first.ident, path(duplicate), duplicate.ident),
                 )
@@ -84,6 +43,7 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
     findings
 }
 
+/// `crate::module`, where a declaration sits, for messages.
 fn path(declaration: &Declaration) -> String {
     match declaration.module_path.as_str() {
         "" => declaration.crate_name.clone(),
@@ -91,126 +51,161 @@ fn path(declaration: &Declaration) -> String {
     }
 }
 
+/// Every name rule over one declaration: the syntax first, the rest only for a valid name.
 fn check_one(declaration: &Declaration, findings: &mut Vec<Finding>) {
-    let name = declaration.name.as_str();
-    let span = || declaration.name_span.clone();
-    if !is_valid(name) {
-        findings.push(
-            Finding::new("name.invalid", span(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
-                .label(invalid_reason(name))
-                .help(match suggest(name) {
-                    Some(fixed) => format!("write it as `{fixed}`"),
-                    None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
-                }),
-        );
+    if let Some(invalid) = invalid(declaration) {
+        findings.push(invalid);
         return;
     }
-    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
-        let base = &name[..name.len() - suffix.len()];
-        findings.push(
-            Finding::new(
-                "name.reserved_suffix",
-                span(),
-                format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
-            )
-            .label(format!("`{suffix}` is added by the exposition"))
-            .help(format!(
-                "name it `{base}`; a counter is exported as `{base}_total`"
-            )),
-        );
+    let rules = [
+        reserved_suffix,
+        reserved_prefix,
+        unit_abbreviation,
+        non_base_unit,
+        unit_mismatch,
+        type_word,
+    ];
+    findings.extend(rules.iter().filter_map(|rule| rule(declaration)));
+}
+
+/// `name.invalid`: the spec's verdict, with a snake_case spelling when one fixes it.
+fn invalid(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let problem = check_name(name).err()?;
+    Some(
+        Finding::new(Rule::NameInvalid, declaration.name_span.clone(), format!("metric name `{name}` is not a snake_case identifier of at most {MAX_NAME_BYTES} bytes"))
+            .label(invalid_reason(name, problem))
+            .help(match suggest(name) {
+                Some(fixed) => format!("write it as `{fixed}`"),
+                None => "use lowercase letters, digits and underscores, starting with a letter".to_owned(),
+            }),
+    )
+}
+
+/// `name.reserved_suffix`: a suffix the exposition adds itself.
+fn reserved_suffix(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let suffix = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s))?;
+    let base = &name[..name.len() - suffix.len()];
+    Some(
+        Finding::new(
+            Rule::NameReservedSuffix,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` ends with the reserved suffix `{suffix}`"),
+        )
+        .label(format!("`{suffix}` is added by the exposition"))
+        .help(format!(
+            "name it `{base}`; a counter is exported as `{base}_total`"
+        )),
+    )
+}
+
+/// `name.reserved_prefix`: a prefix owned by tallyho or Prometheus.
+fn reserved_prefix(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let prefix = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p))?;
+    Some(
+        Finding::new(
+            Rule::NameReservedPrefix,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
+        )
+        .label("reserved prefix")
+        .help("prefix it with your service or subsystem instead"),
+    )
+}
+
+/// The last `_` word of a name, where a unit goes.
+fn last_word(name: &str) -> &str {
+    name.rsplit('_').next().unwrap_or(name)
+}
+
+/// `name.unit_abbreviation`: `_ms`, `_kb` and the like.
+fn unit_abbreviation(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = last_word(name);
+    let (abbreviation, unit) = UNIT_ABBREVIATIONS.iter().find(|(a, _)| *a == word)?;
+    Some(
+        Finding::new(
+            Rule::NameUnitAbbreviation,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
+        )
+        .label("abbreviated unit")
+        .help(format!(
+            "use the base unit spelled out: `{}_{}` (convert at the call site)",
+            &name[..name.len() - abbreviation.len() - 1],
+            unit.as_str()
+        )),
+    )
+}
+
+/// `name.non_base_unit`: `_milliseconds`, `_percent` and the like.
+fn non_base_unit(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = last_word(name);
+    let (spelled, base) = NON_BASE_UNITS.iter().find(|(u, _)| *u == word)?;
+    let base = base.as_str();
+    Some(
+        Finding::new(
+            Rule::NameNonBaseUnit,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
+        )
+        .label("not a base unit")
+        .help(format!(
+            "record {base} and name it `{}_{base}`",
+            &name[..name.len() - spelled.len() - 1]
+        )),
+    )
+}
+
+/// `name.unit_mismatch`: a declared unit the name does not end with.
+fn unit_mismatch(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let (unit, unit_span) = (declaration.unit?, declaration.unit_span.as_ref()?);
+    if unit.is_suffix_of(name) {
+        return None;
     }
-    if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(*p)) {
-        findings.push(
-            Finding::new(
-                "name.reserved_prefix",
-                span(),
-                format!("metric name `{name}` starts with the reserved prefix `{prefix}`"),
-            )
-            .label("reserved prefix")
-            .help("prefix it with your service or subsystem instead"),
-        );
-    }
-    let last_word = name.rsplit('_').next().unwrap_or(name);
-    if let Some((abbreviation, unit)) = ABBREVIATIONS.iter().find(|(a, _)| *a == last_word) {
-        findings.push(
-            Finding::new(
-                "name.unit_abbreviation",
-                span(),
-                format!("metric name `{name}` abbreviates its unit as `_{abbreviation}`"),
-            )
-            .label("abbreviated unit")
-            .help(format!(
-                "use the base unit spelled out: `{}_{unit}` (convert at the call site)",
-                &name[..name.len() - abbreviation.len() - 1]
-            )),
-        );
-    }
-    if let Some((spelled, base)) = NON_BASE_UNITS.iter().find(|(u, _)| *u == last_word) {
-        findings.push(
-            Finding::new(
-                "name.non_base_unit",
-                span(),
-                format!("metric name `{name}` uses `{spelled}`, not the base unit `{base}`"),
-            )
-            .label("not a base unit")
-            .help(format!(
-                "record {base} and name it `{}_{base}`",
-                &name[..name.len() - spelled.len() - 1]
-            )),
-        );
-    }
-    if let (Some(unit), Some(unit_span)) = (&declaration.unit, &declaration.unit_span) {
-        if !name.ends_with(&format!("_{unit}")) {
-            findings.push(
-                Finding::new("name.unit_mismatch", unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
-                    .label(format!("unit `{unit}`"))
-                    .related(span(), "the name should end with the unit")
-                    .help(format!("rename it `{name}_{unit}`, or drop the unit")),
-            );
+    let unit = unit.as_str();
+    Some(
+        Finding::new(Rule::NameUnitMismatch, unit_span.clone(), format!("metric `{name}` declares the unit `{unit}` but its name does not end with `_{unit}`"))
+            .label(format!("unit `{unit}`"))
+            .related(declaration.name_span.clone(), "the name should end with the unit")
+            .help(format!("rename it `{name}_{unit}`, or drop the unit")),
+    )
+}
+
+/// `name.type_in_name`: `_counter`, `_gauge` and the like.
+fn type_word(declaration: &Declaration) -> Option<Finding> {
+    let name = declaration.name.as_str();
+    let word = name.split('_').find(|w| TYPE_WORDS.contains(w))?;
+    let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
+    Some(
+        Finding::new(
+            Rule::NameTypeInName,
+            declaration.name_span.clone(),
+            format!("metric name `{name}` contains the metric type `{word}`"),
+        )
+        .label("the type is already known")
+        .help(format!("name it `{}`", without.join("_"))),
+    )
+}
+
+/// The label of a `name.invalid` finding: the spec's verdict, with the detail that helps.
+fn invalid_reason(name: &str, problem: NameProblem) -> String {
+    match problem {
+        NameProblem::Empty => "empty".into(),
+        NameProblem::TooLong => format!("{} bytes long", name.len()),
+        NameProblem::BadStart => "must start with a lowercase letter".into(),
+        NameProblem::TrailingUnderscore => "must not end with an underscore".into(),
+        NameProblem::BadCharacter => {
+            let bad = name
+                .chars()
+                .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+                .unwrap_or('?');
+            format!("`{}` is not allowed", bad.escape_default())
         }
-    }
-    if let Some(word) = name.split('_').find(|w| TYPE_WORDS.contains(w)) {
-        let without: Vec<&str> = name.split('_').filter(|w| w != &word).collect();
-        findings.push(
-            Finding::new(
-                "name.type_in_name",
-                span(),
-                format!("metric name `{name}` contains the metric type `{word}`"),
-            )
-            .label("the type is already known")
-            .help(format!("name it `{}`", without.join("_"))),
-        );
-    }
-}
-
-fn is_valid(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    bytes.len() >= 2
-        && bytes.len() <= MAX_NAME_BYTES
-        && bytes[0].is_ascii_lowercase()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-        && bytes[bytes.len() - 1] != b'_'
-}
-
-fn invalid_reason(name: &str) -> String {
-    if name.is_empty() {
-        "empty".into()
-    } else if name.len() > MAX_NAME_BYTES {
-        format!("{} bytes long", name.len())
-    } else if !name.as_bytes()[0].is_ascii_lowercase() {
-        "must start with a lowercase letter".into()
-    } else if name.ends_with('_') {
-        "must not end with an underscore".into()
-    } else if name.len() < 2 {
-        "too short".into()
-    } else {
-        let bad = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
-            .unwrap_or('?');
-        format!("`{}` is not allowed", bad.escape_default())
     }
 }
 
@@ -230,7 +225,7 @@ fn suggest(name: &str) -> Option<String> {
         }
     }
     let out = out.trim_matches('_').to_owned();
-    (is_valid(&out) && out != name).then_some(out)
+    (is_valid_name(&out) && out != name).then_some(out)
 }
 
 #[cfg(test)]
@@ -238,14 +233,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn validates_and_suggests_names() {
-        assert!(is_valid("orders_processed"));
-        assert!(is_valid("http2_requests"));
-        assert!(!is_valid("Orders"));
-        assert!(!is_valid("orders_"));
-        assert!(!is_valid("9orders"));
-        assert!(!is_valid("a"));
-        assert!(!is_valid(&"a".repeat(64)));
+    fn suggests_snake_case() {
         assert_eq!(
             suggest("Orders-Processed").as_deref(),
             Some("orders_processed")

@@ -6,10 +6,26 @@ use syn::{Expr, GenericArgument, ItemStatic, Lit, PathArguments, TypePath};
 
 use super::scope::segments;
 use super::{doc_comment, RawDeclaration, Scanner};
+use crate::catalogue::Rule;
 use crate::finding::Finding;
-use crate::model::{Declaration, LabelSetRef, MetricType, ValueType};
+use crate::model::{Declaration, LabelSetRef, MetricKind, MetricType, ValueType};
+use crate::source::Span;
+use tallyho_spec::Unit;
 
-/// The declaration a module-level static of a metric type makes.
+/// Why a part of a declaration cannot be read: the node, a label and a help line.
+type NotEvaluable<'n> = (&'n dyn Spanned, String, String);
+
+/// What evaluating one part of a declaration came to.
+type Step<'n, T> = Result<T, NotEvaluable<'n>>;
+
+/// Builds a [`NotEvaluable`] from borrowed words.
+fn not_evaluable<'n>(node: &'n dyn Spanned, label: &str, help: &str) -> NotEvaluable<'n> {
+    (node, label.to_owned(), help.to_owned())
+}
+
+/// The declaration a module-level static of a metric type makes: its type arguments, then
+/// its constructor, then each builder call. The first part that is not a literal the
+/// analyzer can read becomes a `declaration.not_evaluable` finding.
 pub(super) fn evaluate(
     scanner: &Scanner<'_, '_>,
     item: &ItemStatic,
@@ -17,115 +33,40 @@ pub(super) fn evaluate(
     type_name: &str,
     metric: MetricType,
 ) -> Result<RawDeclaration, Box<Finding>> {
-    let not_evaluable = |node: &dyn Spanned, label: &str, help: &str| {
+    read(scanner, item, ty, type_name, metric).map_err(|(node, label, help)| {
         Box::new(
             Finding::new(
-                "declaration.not_evaluable",
+                Rule::DeclarationNotEvaluable,
                 scanner.span(node.span()),
                 format!(
                     "the analyzer cannot read the configuration of `{}`",
                     item.ident
                 ),
             )
-            .label(label.to_owned())
-            .help(help.to_owned()),
+            .label(label)
+            .help(help),
         )
-    };
+    })
+}
 
-    // Type arguments: the label type for groups, then the value type.
-    let args: Vec<&syn::Type> = match &ty.path.segments.last().map(|s| &s.arguments) {
-        Some(PathArguments::AngleBracketed(args)) => args
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+/// [`evaluate`], with the failing node still borrowed.
+fn read<'n>(
+    scanner: &Scanner<'_, '_>,
+    item: &'n ItemStatic,
+    ty: &'n TypePath,
+    type_name: &str,
+    metric: MetricType,
+) -> Step<'n, RawDeclaration> {
+    let args = type_arguments(ty);
     let (label_arg, value_arg) = if metric.grouped {
-        (args.first(), args.get(1))
+        (args.first().copied(), args.get(1).copied())
     } else {
-        (None, args.first())
+        (None, args.first().copied())
     };
-    let value_type = match value_arg {
-        None => metric.default_value(),
-        Some(syn::Type::Path(p))
-            if p.path
-                .get_ident()
-                .and_then(|i| ValueType::from_name(&i.to_string()))
-                .is_some() =>
-        {
-            ValueType::from_name(&p.path.segments[0].ident.to_string())
-                .unwrap_or(metric.default_value())
-        }
-        Some(other) => {
-            return Err(not_evaluable(
-                other,
-                "not u64, i64 or f64",
-                "write the value type as `u64`, `i64` or `f64`",
-            ));
-        }
-    };
-    let mut label_candidates = Vec::new();
-    let labels = match (metric.grouped, label_arg) {
-        (false, _) => None,
-        (true, Some(syn::Type::Path(label))) => {
-            label_candidates = scanner.scope().candidates(&label.path);
-            Some(LabelSetRef {
-                written: segments(&label.path).join("::"),
-                span: scanner.span(label.span()),
-                resolved: None,
-            })
-        }
-        (true, other) => {
-            let node: &dyn Spanned = match other {
-                Some(t) => *t,
-                None => ty,
-            };
-            return Err(not_evaluable(
-                node,
-                "no label type",
-                "name the label struct: `CounterGroup<MyLabels>`",
-            ));
-        }
-    };
-
-    let (root, calls) = match chain(&item.expr) {
-        (Expr::Call(call), calls)
-            if scanner.constructor_call(call).as_deref() == Some(type_name) =>
-        {
-            (call, calls)
-        }
-        (other, _) => {
-            return Err(not_evaluable(
-                other,
-                "not a constructor call",
-                &format!("initialize it with `{type_name}::new(\"name\")` and the builder methods"),
-            ));
-        }
-    };
-    let (name, name_span) = match root.args.first() {
-        Some(Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(lit), ..
-        })) if root.args.len() == 1 => (lit.value(), scanner.span(lit.span())),
-        Some(arg) => {
-            return Err(not_evaluable(
-                arg,
-                "not a string literal",
-                "write the metric name as a string literal",
-            ))
-        }
-        None => {
-            return Err(not_evaluable(
-                root,
-                "no name",
-                "pass the metric name as a string literal",
-            ))
-        }
-    };
-
+    let value_type = value_type(value_arg, metric)?;
+    let (labels, label_candidates) = label_type(scanner, ty, label_arg, metric)?;
+    let (root, calls) = constructor(scanner, &item.expr, type_name)?;
+    let (name, name_span) = name_literal(scanner, root)?;
     let mut declaration = Declaration {
         name,
         kind: metric.kind,
@@ -150,70 +91,205 @@ pub(super) fn evaluate(
         unit_span: None,
     };
     for call in calls.into_iter().rev() {
-        let arg = match call.args.first() {
-            Some(arg) if call.args.len() == 1 => arg,
-            _ => {
-                return Err(not_evaluable(
-                    call,
-                    "expected one argument",
-                    "see `cargo tallyho explain declaration.not_evaluable`",
-                ))
-            }
-        };
-        match call.method.to_string().as_str() {
-            "help" => match arg {
-                Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(text),
-                    ..
-                }) => declaration.help = text.value(),
-                _ => {
-                    return Err(not_evaluable(
-                        arg,
-                        "not a string literal",
-                        "write the help text as a string literal",
-                    ))
-                }
-            },
-            "unit" => match arg {
-                Expr::Path(path) if path.path.segments.len() >= 2 => {
-                    let variant = path
-                        .path
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default();
-                    declaration.unit = Some(variant.to_lowercase());
-                    declaration.unit_span = Some(scanner.span(arg.span()));
-                }
-                _ => {
-                    return Err(not_evaluable(
-                        arg,
-                        "not a `Unit::` variant",
-                        "write the unit as `Unit::Seconds` and the like",
-                    ))
-                }
-            },
-            "buckets" if metric.kind == crate::model::MetricKind::Histogram => {
-                declaration.buckets = Some(bucket_bounds(arg).ok_or_else(|| {
-                    not_evaluable(
-                        arg,
-                        "not a literal array of numbers",
-                        "write the bounds inline: `.buckets(&[0.01, 0.1, 1.0])`",
-                    )
-                })?);
-            }
-            other => {
-                return Err(not_evaluable(
-                    &call.method,
-                    &format!("`{other}` is not a configuration method of `{type_name}`"),
-                    "use `help`, `unit` and, for histograms, `buckets`",
-                ));
-            }
-        }
+        apply(scanner, &mut declaration, call, type_name, metric)?;
     }
     Ok(RawDeclaration {
         declaration,
         label_candidates,
+    })
+}
+
+/// The type arguments of the static's type: the label type for groups, then the value type.
+fn type_arguments(ty: &TypePath) -> Vec<&syn::Type> {
+    match ty.path.segments.last().map(|s| &s.arguments) {
+        Some(PathArguments::AngleBracketed(args)) => args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The value type written, or the kind's default when none is.
+fn value_type(arg: Option<&syn::Type>, metric: MetricType) -> Step<'_, ValueType> {
+    let Some(arg) = arg else {
+        return Ok(metric.default_value());
+    };
+    let named = match arg {
+        syn::Type::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    };
+    named
+        .as_deref()
+        .and_then(ValueType::from_name)
+        .ok_or_else(|| {
+            not_evaluable(
+                arg,
+                "not u64, i64 or f64",
+                "write the value type as `u64`, `i64` or `f64`",
+            )
+        })
+}
+
+/// A group's label type as written, and the paths it may resolve to.
+fn label_type<'n>(
+    scanner: &Scanner<'_, '_>,
+    ty: &'n TypePath,
+    arg: Option<&'n syn::Type>,
+    metric: MetricType,
+) -> Step<'n, (Option<LabelSetRef>, Vec<Vec<String>>)> {
+    match (metric.grouped, arg) {
+        (false, _) => Ok((None, Vec::new())),
+        (true, Some(syn::Type::Path(label))) => Ok((
+            Some(LabelSetRef {
+                written: segments(&label.path).join("::"),
+                span: scanner.span(label.span()),
+                resolved: None,
+            }),
+            scanner.scope().candidates(&label.path),
+        )),
+        (true, other) => {
+            let node: &dyn Spanned = match other {
+                Some(t) => t,
+                None => ty,
+            };
+            Err(not_evaluable(
+                node,
+                "no label type",
+                "name the label struct: `CounterGroup<MyLabels>`",
+            ))
+        }
+    }
+}
+
+/// The `Type::new(..)` call at the root of the initializer, and the builder calls on it.
+fn constructor<'n>(
+    scanner: &Scanner<'_, '_>,
+    expr: &'n Expr,
+    type_name: &str,
+) -> Step<'n, (&'n syn::ExprCall, Vec<&'n syn::ExprMethodCall>)> {
+    match chain(expr) {
+        (Expr::Call(call), calls)
+            if scanner.constructor_call(call).as_deref() == Some(type_name) =>
+        {
+            Ok((call, calls))
+        }
+        (other, _) => Err(not_evaluable(
+            other,
+            "not a constructor call",
+            &format!("initialize it with `{type_name}::new(\"name\")` and the builder methods"),
+        )),
+    }
+}
+
+/// The metric name: the constructor's one string literal argument.
+fn name_literal<'n>(
+    scanner: &Scanner<'_, '_>,
+    root: &'n syn::ExprCall,
+) -> Step<'n, (String, Span)> {
+    match root.args.first() {
+        Some(Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(lit), ..
+        })) if root.args.len() == 1 => Ok((lit.value(), scanner.span(lit.span()))),
+        Some(arg) => Err(not_evaluable(
+            arg,
+            "not a string literal",
+            "write the metric name as a string literal",
+        )),
+        None => Err(not_evaluable(
+            root,
+            "no name",
+            "pass the metric name as a string literal",
+        )),
+    }
+}
+
+/// Applies one builder call (`help`, `unit`, `buckets`) to the declaration.
+fn apply<'n>(
+    scanner: &Scanner<'_, '_>,
+    declaration: &mut Declaration,
+    call: &'n syn::ExprMethodCall,
+    type_name: &str,
+    metric: MetricType,
+) -> Step<'n, ()> {
+    let arg = match call.args.first() {
+        Some(arg) if call.args.len() == 1 => arg,
+        _ => {
+            return Err(not_evaluable(
+                call,
+                "expected one argument",
+                "see `cargo tallyho explain declaration.not_evaluable`",
+            ))
+        }
+    };
+    match call.method.to_string().as_str() {
+        "help" => declaration.help = help_text(arg)?,
+        "unit" => {
+            declaration.unit = Some(unit(arg)?);
+            declaration.unit_span = Some(scanner.span(arg.span()));
+        }
+        "buckets" if metric.kind == MetricKind::Histogram => {
+            declaration.buckets = Some(bucket_bounds(arg).ok_or_else(|| {
+                not_evaluable(
+                    arg,
+                    "not a literal array of numbers",
+                    "write the bounds inline: `.buckets(&[0.01, 0.1, 1.0])`",
+                )
+            })?);
+        }
+        other => {
+            return Err(not_evaluable(
+                &call.method,
+                &format!("`{other}` is not a configuration method of `{type_name}`"),
+                "use `help`, `unit` and, for histograms, `buckets`",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `.help("..")`: a string literal.
+fn help_text(arg: &Expr) -> Step<'_, String> {
+    match arg {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Ok(text.value()),
+        _ => Err(not_evaluable(
+            arg,
+            "not a string literal",
+            "write the help text as a string literal",
+        )),
+    }
+}
+
+/// `.unit(Unit::Seconds)`: a path ending in one of the spec's unit variants.
+fn unit(arg: &Expr) -> Step<'_, Unit> {
+    let variant = match arg {
+        Expr::Path(path) if path.path.segments.len() >= 2 => path.path.segments.last(),
+        _ => None,
+    };
+    let Some(variant) = variant else {
+        return Err(not_evaluable(
+            arg,
+            "not a `Unit::` variant",
+            "write the unit as `Unit::Seconds` and the like",
+        ));
+    };
+    Unit::from_variant(&variant.ident.to_string()).ok_or_else(|| {
+        let valid: Vec<String> = Unit::ALL
+            .iter()
+            .map(|u| format!("`Unit::{}`", u.variant()))
+            .collect();
+        not_evaluable(
+            arg,
+            &format!("`{}` is not a tallyho unit", variant.ident),
+            &format!("use one of {}", valid.join(", ")),
+        )
     })
 }
 

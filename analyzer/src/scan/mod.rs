@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
+use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricType};
 use crate::source::{FileId, Span};
@@ -90,7 +91,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     if let Some(offset) = too_deep(text) {
         scan.findings.push(
             Finding::new(
-                "source.too_large",
+                Rule::SourceTooLarge,
                 Span {
                     file: context.file,
                     range: offset..offset + 1,
@@ -130,7 +131,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 message => message,
             };
             scan.findings.push(
-                Finding::new("source.parse", span, format!("this file does not parse: {message}"))
+                Finding::new(Rule::SourceParse, span, format!("this file does not parse: {message}"))
                     .label(message)
                     .help("fix the syntax error; declarations in this file are not checked until it parses"),
             );
@@ -232,7 +233,7 @@ impl<'w> Scanner<'_, 'w> {
 
     fn report_misplaced(&mut self, type_name: &str, span: Span, place: &str) {
         self.scan.findings.push(
-            Finding::new("declaration.not_static", span, format!("`{type_name}` is constructed {place}"))
+            Finding::new(Rule::DeclarationNotStatic, span, format!("`{type_name}` is constructed {place}"))
                 .label("not a module-level static")
                 .help(format!(
                     "declare it once as `static NAME: {type_name} = {type_name}::new(\"...\");` at module level and use it from here"

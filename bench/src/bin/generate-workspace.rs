@@ -1,6 +1,8 @@
 //! Writes the synthetic 1M-line workspace the analyzer benchmark scans:
 //! `cargo run --release -p tallyho-bench --bin generate-workspace -- DIR`.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -1,0 +1,28 @@
+//! How much a finding matters: a leaf module, so the catalogue and findings can both use it.
+
+use serde::{Deserialize, Serialize};
+
+/// How much a finding matters. Per-rule severities come from the catalogue and `tallyho.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Reported, and fails `cargo tallyho check` and the build.
+    Error,
+    /// Reported only.
+    #[serde(alias = "warn")]
+    Warning,
+    /// Not reported (configuration only).
+    #[serde(alias = "allow")]
+    Off,
+}
+
+impl Severity {
+    /// The word `tallyho.yaml` and `explain` use for it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Off => "off",
+        }
+    }
+}
