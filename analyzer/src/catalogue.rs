@@ -91,7 +91,7 @@ impl<'de> Deserialize<'de> for Rule {
 
 declare_rules! {
     NameInvalid = "name.invalid", Error {
-        summary: "a metric name is a snake_case string literal of at most 63 bytes: ^[a-z][a-z0-9_]*[a-z0-9]$",
+        summary: "a metric name is a snake_case string literal of at most 63 bytes: ^[a-z]([a-z0-9_]*[a-z0-9])?$",
         why: "Names are identifiers in PromQL, Datadog and OTLP alike; upper case, dashes, dots or a \
               trailing underscore are rejected or silently rewritten by some of them, and long names \
               are truncated by others.",

@@ -13,6 +13,7 @@ use crate::labels::{self, Domain, Field};
 use crate::metadata::Meta;
 use crate::registry::{self, Collect, Storage};
 use crate::shard::Rows;
+pub use crate::value::Sample;
 use crate::value::Value;
 
 /// What [`collect`] hands over, family by family: a family's metadata, then its series.
@@ -23,28 +24,6 @@ pub trait Visitor {
     fn sample(&mut self, series: &Series<'_>, value: Sample);
     /// One histogram series.
     fn histogram(&mut self, series: &Series<'_>, histogram: &HistogramSample<'_>);
-}
-
-/// A counter's or gauge's value, in the type the metric declares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Sample {
-    /// An unsigned integer.
-    U64(u64),
-    /// A signed integer.
-    I64(i64),
-    /// A float.
-    F64(f64),
-}
-
-impl Sample {
-    /// The value as a float, for protocols with one number type.
-    pub fn as_f64(self) -> f64 {
-        match self {
-            Sample::U64(v) => v as f64,
-            Sample::I64(v) => v as f64,
-            Sample::F64(v) => v,
-        }
-    }
 }
 
 /// One series of a family: which label values it has.

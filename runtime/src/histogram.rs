@@ -7,30 +7,13 @@ use std::sync::OnceLock;
 
 use crate::counter::record_dropped;
 use crate::labels::{Field, LabelSet};
-use crate::metadata::{Kind, Meta, Unit};
+use crate::metadata::{checked_buckets, Kind, Meta, Unit};
 use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
 use crate::shard::HeapRows;
 use crate::value::{add_f64, Value};
 
 pub use tallyho_spec::DEFAULT_BUCKETS;
-
-/// Checks at compile time that bucket bounds are finite and strictly increasing.
-pub(crate) const fn checked_buckets(bounds: &'static [f64]) -> &'static [f64] {
-    let mut i = 0;
-    while i < bounds.len() {
-        assert!(
-            bounds[i].is_finite(),
-            "histogram bucket bounds must be finite"
-        );
-        assert!(
-            i == 0 || bounds[i - 1] < bounds[i],
-            "histogram bucket bounds must increase"
-        );
-        i += 1;
-    }
-    bounds
-}
 
 /// A distribution, such as request durations. Declare it as a `static`.
 ///

@@ -54,3 +54,20 @@ impl Meta {
         self.unit
     }
 }
+
+/// Checks at compile time that bucket bounds are finite and strictly increasing.
+pub(crate) const fn checked_buckets(bounds: &'static [f64]) -> &'static [f64] {
+    let mut i = 0;
+    while i < bounds.len() {
+        assert!(
+            bounds[i].is_finite(),
+            "histogram bucket bounds must be finite"
+        );
+        assert!(
+            i == 0 || bounds[i - 1] < bounds[i],
+            "histogram bucket bounds must increase"
+        );
+        i += 1;
+    }
+    bounds
+}

@@ -172,7 +172,7 @@ impl Descriptor {
 
     /// A histogram's bucket bounds.
     pub const fn buckets(mut self, bounds: &'static [f64]) -> Self {
-        self.buckets = crate::histogram::checked_buckets(bounds);
+        self.buckets = crate::metadata::checked_buckets(bounds);
         self
     }
 

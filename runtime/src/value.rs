@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use tallyho_spec::ValueType;
 
-use crate::collect::Sample;
-
 /// A type whose zero value exists at compile time, so metric storage can live in a `static`.
 pub trait ConstZero: Sized + Send + Sync + 'static {
     /// The all-zero value.
@@ -21,6 +19,29 @@ impl ConstZero for AtomicU64 {
 
 impl<C: ConstZero, const N: usize> ConstZero for [C; N] {
     const ZERO: Self = [C::ZERO; N];
+}
+
+/// A counter's or gauge's value, in the type the metric declares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Sample {
+    /// An unsigned integer.
+    U64(u64),
+    /// A signed integer.
+    I64(i64),
+    /// A float.
+    F64(f64),
+}
+
+impl Sample {
+    /// The value as a float, for protocols with one number type.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Sample::U64(v) => v as f64,
+            Sample::I64(v) => v as f64,
+            Sample::F64(v) => v,
+        }
+    }
 }
 
 /// A value type a counter or gauge can hold: `u64`, `i64` or `f64`.

@@ -44,7 +44,7 @@ impl NameProblem {
     }
 }
 
-/// Checks a metric name: snake_case, `^[a-z][a-z0-9_]*[a-z0-9]$`, at most [`MAX_NAME_BYTES`].
+/// Checks a metric name: snake_case, `^[a-z]([a-z0-9_]*[a-z0-9])?$`, at most [`MAX_NAME_BYTES`].
 ///
 /// A `const fn`, so the runtime's constructors reject a bad name at compile time with the
 /// same verdict the analyzer gives at build time.

@@ -2,6 +2,7 @@
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Prometheus text format 0.0.4, understood by every scraper.
     Prometheus,
