@@ -4,6 +4,8 @@
 //! that compiles is one the runtime can store densely: every field type is finite or has an
 //! explicit `max_values` bound, every key is valid and unreserved.
 
+#![forbid(unsafe_code)]
+
 mod label_set;
 mod label_value;
 
