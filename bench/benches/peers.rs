@@ -1,5 +1,6 @@
 //! tallyho side by side with `measured`, `prometheus-client`, `prometheus` and `metrics`, in
-//! one run, with a bare `AtomicU64::fetch_add` as the floor.
+//! one run, with a bare `AtomicU64::fetch_add` as the floor. Updates from several threads at
+//! once are in `contended.rs`.
 //!
 //! Run: `cargo bench -p tallyho-bench` (see BENCHMARKS.md for the recorded figures).
 //! Every peer is used the way its documentation shows: labels are looked up on every update.
@@ -14,84 +15,12 @@ fn main() {
 }
 
 /// The 18 series of the labelled benchmarks: 3 methods x 6 routes.
-mod labels {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        tallyho::LabelValue,
-        measured::FixedCardinalityLabel,
-        prometheus_client::encoding::EncodeLabelValue,
-    )]
-    pub enum Method {
-        Get,
-        Post,
-        Delete,
-    }
+#[path = "shared/labels.rs"]
+mod labels;
 
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        tallyho::LabelValue,
-        measured::FixedCardinalityLabel,
-        prometheus_client::encoding::EncodeLabelValue,
-    )]
-    pub enum Route {
-        Users,
-        User,
-        Products,
-        Product,
-        Owner,
-        Purchase,
-    }
-
-    pub const METHODS: [Method; 3] = [Method::Get, Method::Post, Method::Delete];
-    pub const ROUTES: [Route; 6] = [
-        Route::Users,
-        Route::User,
-        Route::Products,
-        Route::Product,
-        Route::Owner,
-        Route::Purchase,
-    ];
-
-    impl Method {
-        pub fn as_str(self) -> &'static str {
-            ["get", "post", "delete"][self as usize]
-        }
-    }
-
-    impl Route {
-        pub fn as_str(self) -> &'static str {
-            ["users", "user", "products", "product", "owner", "purchase"][self as usize]
-        }
-    }
-
-    #[derive(tallyho::LabelSet)]
-    pub struct Tallyho {
-        pub method: Method,
-        pub route: Route,
-    }
-
-    #[derive(Clone, Copy, measured::LabelGroup)]
-    #[label(set = MeasuredSet)]
-    pub struct Measured {
-        pub method: Method,
-        pub route: Route,
-    }
-
-    #[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
-    pub struct PrometheusClient {
-        pub method: Method,
-        pub route: Route,
-    }
+/// A pseudo-random label combination (xorshift), drawn outside the timed region.
+mod draw {
+    use super::labels::{Method, Route, METHODS, ROUTES};
 
     thread_local! {
         /// Seeded per thread, never zero.
@@ -158,8 +87,8 @@ mod unlabelled_increment {
     }
 }
 
-/// One labelled update over 18 series, from 1 and from 2 threads at once.
-#[divan::bench_group(threads = [1, 2])]
+/// One labelled update over 18 series from one thread. Contention is measured by
+/// `benches/contended.rs`, with threads that provably overlap.
 mod labelled_increment {
     use super::*;
 
@@ -169,7 +98,7 @@ mod labelled_increment {
 
     #[divan::bench]
     fn floor_atomic_fetch_add(bencher: Bencher) {
-        bencher.with_inputs(labels::next).bench_values(|(m, r)| {
+        bencher.with_inputs(draw::next).bench_values(|(m, r)| {
             FLOOR[m as usize * 6 + r as usize].fetch_add(1, Ordering::Relaxed)
         });
     }
@@ -177,7 +106,7 @@ mod labelled_increment {
     #[divan::bench]
     fn tallyho(bencher: Bencher) {
         bencher
-            .with_inputs(labels::next)
+            .with_inputs(draw::next)
             .bench_values(|(method, route)| {
                 TALLYHO.with(labels::Tallyho { method, route }).increment()
             });
@@ -187,7 +116,7 @@ mod labelled_increment {
     fn measured(bencher: Bencher) {
         let counter = measured::CounterVec::<labels::MeasuredSet>::new();
         bencher
-            .with_inputs(labels::next)
+            .with_inputs(draw::next)
             .bench_values(|(method, route)| counter.inc(labels::Measured { method, route }));
     }
 
@@ -196,7 +125,7 @@ mod labelled_increment {
         use prometheus_client::metrics::{counter::Counter, family::Family};
         let family = Family::<labels::PrometheusClient, Counter>::default();
         bencher
-            .with_inputs(labels::next)
+            .with_inputs(draw::next)
             .bench_values(|(method, route)| {
                 family
                     .get_or_create(&labels::PrometheusClient { method, route })
@@ -209,7 +138,7 @@ mod labelled_increment {
         let opts = prometheus::Opts::new("bench_labelled", "Bench.");
         let vec = prometheus::IntCounterVec::new(opts, &["method", "route"]).unwrap();
         bencher
-            .with_inputs(labels::next)
+            .with_inputs(draw::next)
             .bench_values(|(method, route)| {
                 vec.with_label_values(&[method.as_str(), route.as_str()])
                     .inc();
@@ -220,7 +149,7 @@ mod labelled_increment {
     fn metrics(bencher: Bencher) {
         let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
         bencher
-            .with_inputs(labels::next)
+            .with_inputs(draw::next)
             .bench_values(|(method, route)| {
                 metrics::with_local_recorder(&recorder, || {
                     let labels = [("method", method.as_str()), ("route", route.as_str())];

@@ -10,7 +10,7 @@ use crate::labels::{Field, LabelSet};
 use crate::metadata::{Kind, Meta};
 use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
-use crate::shard::{thread_row, Row, Rows};
+use crate::shard::{assigned_row_plus_one, thread_row, Row, Rows};
 use crate::value::{ConstZero, Value};
 
 /// The const builders and accessors every counter and gauge type shares.
@@ -41,12 +41,18 @@ macro_rules! family_builders {
 }
 pub(crate) use family_builders;
 
-/// Where a family's cells live: which cell an update goes to, and every row to sum.
+/// A family's rows of cells, for reading totals.
 pub(crate) trait CellRows: Send + Sync + 'static {
-    /// The cell of series `index` that the calling thread updates.
-    fn cell(&self, index: usize) -> &AtomicU64;
-    /// Every row, for reading totals.
+    /// Every row.
     fn rows(&self) -> Rows<'_>;
+}
+
+/// How a family lays out its cells: which cell a thread's update goes to.
+pub(crate) trait Layout: CellRows + ConstZero {
+    /// Whether threads update rows of their own.
+    const SHARDED: bool;
+    /// The cell of series `index` in thread row `row` (any number; rows wrap).
+    fn cell(&self, row: usize, index: usize) -> &AtomicU64;
 }
 
 /// One row of cells per shard: a counter's layout.
@@ -56,13 +62,17 @@ impl<L: LabelSet> ConstZero for Sharded<L> {
     const ZERO: Self = Sharded(ConstZero::ZERO);
 }
 
-impl<L: LabelSet> CellRows for Sharded<L> {
-    #[inline(always)]
-    fn cell(&self, index: usize) -> &AtomicU64 {
-        let rows = self.0.as_ref();
-        &rows[thread_row(rows.len())].0.as_ref()[index]
-    }
+impl<L: LabelSet> Layout for Sharded<L> {
+    const SHARDED: bool = true;
 
+    #[inline(always)]
+    fn cell(&self, row: usize, index: usize) -> &AtomicU64 {
+        let rows = self.0.as_ref();
+        &rows[row & (rows.len() - 1)].0.as_ref()[index]
+    }
+}
+
+impl<L: LabelSet> CellRows for Sharded<L> {
     fn rows(&self) -> Rows<'_> {
         Rows::new(self.0.as_ref().iter().map(|row| row.0.as_ref()))
     }
@@ -75,19 +85,23 @@ impl<L: LabelSet> ConstZero for Single<L> {
     const ZERO: Self = Single(ConstZero::ZERO);
 }
 
-impl<L: LabelSet> CellRows for Single<L> {
+impl<L: LabelSet> Layout for Single<L> {
+    const SHARDED: bool = false;
+
     #[inline(always)]
-    fn cell(&self, index: usize) -> &AtomicU64 {
+    fn cell(&self, _row: usize, index: usize) -> &AtomicU64 {
         &self.0 .0.as_ref()[index]
     }
+}
 
+impl<L: LabelSet> CellRows for Single<L> {
     fn rows(&self) -> Rows<'_> {
         Rows::new([self.0 .0.as_ref()])
     }
 }
 
 /// The cells, metadata and registry link of one counter or gauge family.
-pub(crate) struct Family<L: LabelSet, V: Value, S: CellRows> {
+pub(crate) struct Family<L: LabelSet, V: Value, S: Layout> {
     meta: Meta,
     cells: S,
     labels: SeriesLabels,
@@ -95,7 +109,7 @@ pub(crate) struct Family<L: LabelSet, V: Value, S: CellRows> {
     _types: PhantomData<fn(L, V) -> V>,
 }
 
-impl<L: LabelSet, V: Value, S: CellRows + ConstZero> Family<L, V, S> {
+impl<L: LabelSet, V: Value, S: Layout> Family<L, V, S> {
     pub(crate) const fn new(name: &'static str, kind: Kind) -> Self {
         Family {
             meta: Meta::new(name, kind),
@@ -107,7 +121,7 @@ impl<L: LabelSet, V: Value, S: CellRows + ConstZero> Family<L, V, S> {
     }
 }
 
-impl<L: LabelSet, V: Value, S: CellRows> Family<L, V, S> {
+impl<L: LabelSet, V: Value, S: Layout> Family<L, V, S> {
     pub(crate) const fn meta_mut(&mut self) -> &mut Meta {
         &mut self.meta
     }
@@ -118,17 +132,36 @@ impl<L: LabelSet, V: Value, S: CellRows> Family<L, V, S> {
 
     /// The cell this thread updates for one label combination, registering the family on
     /// first use; and the family's rows, for reading the series' total.
+    ///
+    /// The fast path is two loads (the registration flag, the thread's row) and no call, so
+    /// it needs no stack frame; anything else is the cold path.
     #[inline(always)]
     pub(crate) fn cell(&'static self, labels: impl Borrow<L>) -> (&'static AtomicU64, SeriesTotal) {
-        self.registration.ensure(self);
         let index = labels.borrow().index();
-        (
-            self.cells.cell(index),
-            SeriesTotal {
-                rows: &self.cells,
-                index,
-            },
-        )
+        let row = if S::SHARDED {
+            assigned_row_plus_one()
+        } else {
+            1
+        };
+        if row == 0 || !self.registration.is_registered() {
+            return self.first_cell(index);
+        }
+        (self.cells.cell(row - 1, index), self.total(index))
+    }
+
+    /// [`Family::cell`] on a thread's first update or the family's.
+    #[cold]
+    #[inline(never)]
+    fn first_cell(&'static self, index: usize) -> (&'static AtomicU64, SeriesTotal) {
+        self.registration.ensure(self);
+        (self.cells.cell(thread_row(), index), self.total(index))
+    }
+
+    fn total(&'static self, index: usize) -> SeriesTotal {
+        SeriesTotal {
+            rows: &self.cells,
+            index,
+        }
     }
 
     /// Adds the family to the registry without touching any series.
@@ -151,7 +184,7 @@ impl SeriesTotal {
     }
 }
 
-impl<L: LabelSet, V: Value, S: CellRows> Collect for Family<L, V, S> {
+impl<L: LabelSet, V: Value, S: Layout> Collect for Family<L, V, S> {
     fn meta(&self) -> &Meta {
         &self.meta
     }

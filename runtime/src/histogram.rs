@@ -10,7 +10,7 @@ use crate::labels::{Field, LabelSet};
 use crate::metadata::{checked_buckets, Kind, Meta, Unit};
 use crate::registry::{Collect, Registration, Storage};
 use crate::series::SeriesLabels;
-use crate::shard::HeapRows;
+use crate::shard::{assigned_row_plus_one, thread_row, HeapRows};
 use crate::value::{add_f64, Value};
 
 pub use tallyho_spec::DEFAULT_BUCKETS;
@@ -140,13 +140,31 @@ impl<L: LabelSet> HistogramGroup<L> {
     /// The series for `labels`.
     #[inline]
     pub fn with(&'static self, labels: impl Borrow<L>) -> HistogramRef {
+        let index = labels.borrow().index();
+        let row = assigned_row_plus_one();
+        match self.cells.get() {
+            Some(all) if row != 0 && self.registration.is_registered() => {
+                self.series(all, row - 1, index)
+            }
+            _ => self.first_series(index),
+        }
+    }
+
+    /// [`HistogramGroup::with`] on a thread's first update or the family's.
+    #[cold]
+    #[inline(never)]
+    fn first_series(&'static self, index: usize) -> HistogramRef {
         self.registration.ensure(self);
+        self.series(self.cells(), thread_row(), index)
+    }
+
+    #[inline(always)]
+    fn series(&self, all: &'static HeapRows, row: usize, index: usize) -> HistogramRef {
         let stride = self.stride();
-        let start = labels.borrow().index() * stride;
-        let all = self.cells();
+        let start = index * stride;
         HistogramRef {
             bounds: self.bounds,
-            cells: &all.thread_row()[start..start + stride],
+            cells: &all.thread_row(row)[start..start + stride],
             all,
             start,
         }

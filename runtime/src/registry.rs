@@ -75,10 +75,16 @@ impl Registration {
         }
     }
 
+    /// Whether the metric is in the registry: the update path's one relaxed load.
+    #[inline(always)]
+    pub(crate) fn is_registered(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == REGISTERED
+    }
+
     /// Registers `metric` unless it already is: the fast path is one relaxed load.
     #[inline(always)]
     pub(crate) fn ensure(&'static self, metric: &'static dyn Collect) {
-        if self.state.load(Ordering::Relaxed) != REGISTERED {
+        if !self.is_registered() {
             self.register(metric);
         }
     }

@@ -60,21 +60,23 @@ thread_local! {
 /// Hands out row numbers round robin, so the first [`MAX_ROWS`] threads all differ.
 static NEXT_ROW: AtomicUsize = AtomicUsize::new(0);
 
-/// The calling thread's row in a family of `rows` rows (a power of two up to [`MAX_ROWS`]).
+/// The calling thread's row number plus one, or zero before the thread's first update: one
+/// thread-local load, for the update path to test and fall to [`thread_row`] when zero.
 #[inline(always)]
-pub(crate) fn thread_row(rows: usize) -> usize {
-    let assigned = THREAD_ROW.with(|row| match row.get() {
-        0 => assign(row),
-        plus_one => plus_one - 1,
-    });
-    assigned & (rows - 1)
+pub(crate) fn assigned_row_plus_one() -> usize {
+    THREAD_ROW.with(Cell::get)
 }
 
-#[cold]
-fn assign(row: &Cell<usize>) -> usize {
-    let assigned = NEXT_ROW.fetch_add(1, Relaxed) % MAX_ROWS;
-    row.set(assigned + 1);
-    assigned
+/// The calling thread's row number in `0..MAX_ROWS`, assigning one on first use.
+pub(crate) fn thread_row() -> usize {
+    THREAD_ROW.with(|row| match row.get() {
+        0 => {
+            let assigned = NEXT_ROW.fetch_add(1, Relaxed) % MAX_ROWS;
+            row.set(assigned + 1);
+            assigned
+        }
+        plus_one => plus_one - 1,
+    })
 }
 
 /// Cells per 128-byte block.
@@ -115,10 +117,10 @@ impl HeapRows {
         &cells[..self.width]
     }
 
-    /// The calling thread's row.
+    /// Row `row` of every [`MAX_ROWS`] thread rows (rows wrap when a family has fewer).
     #[inline]
-    pub(crate) fn thread_row(&self) -> &[AtomicU64] {
-        self.row(thread_row(self.rows))
+    pub(crate) fn thread_row(&self, row: usize) -> &[AtomicU64] {
+        self.row(row & (self.rows - 1))
     }
 
     /// Every row, for reading totals.
@@ -183,7 +185,7 @@ mod tests {
     #[test]
     fn threads_take_rows_round_robin() {
         let rows: Vec<usize> = (0..MAX_ROWS)
-            .map(|_| std::thread::spawn(|| thread_row(MAX_ROWS)).join().unwrap())
+            .map(|_| std::thread::spawn(thread_row).join().unwrap())
             .collect();
         let mut distinct = rows.clone();
         distinct.sort();
