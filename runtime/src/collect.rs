@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use tallyho_spec::ValueType;
 
 use crate::labels::{self, Domain, Field};
-use crate::metadata::Meta;
+use crate::metadata::{Kind, Meta};
 use crate::registry::{self, Collect, Storage};
 use crate::shard::Rows;
 pub use crate::value::Sample;
@@ -99,10 +99,7 @@ impl<'a> HistogramSample<'a> {
 /// label combination. A bounded label's series appear once their value has been seen.
 pub fn collect(visitor: &mut impl Visitor) {
     let mut families = registry::families();
-    // Live metrics before descriptors of the same name.
-    families.sort_by(|a, b| {
-        (a.meta().name(), a.is_descriptor()).cmp(&(b.meta().name(), b.is_descriptor()))
-    });
+    families.sort_by(|a, b| export_order(*a).cmp(&export_order(*b)));
     let mut scratch = Vec::new();
     let mut rest = &families[..];
     while let Some(first) = rest.first() {
@@ -124,6 +121,15 @@ pub fn collect(visitor: &mut impl Visitor) {
         visit_series(*first, &meta, visitor, &mut scratch);
         rest = &rest[same..];
     }
+}
+
+/// The order families are exported in: by name, and within a name, live metrics before
+/// descriptors; should two live metrics share a name (an error the analyzer reports), the
+/// first by kind, then by place in the binary, is the one exported.
+fn export_order(family: &dyn Collect) -> (&str, bool, Kind, usize) {
+    let meta = family.meta();
+    let address = family as *const dyn Collect as *const u8 as usize;
+    (meta.name(), family.is_descriptor(), meta.kind(), address)
 }
 
 fn visit_series(

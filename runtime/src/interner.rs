@@ -3,11 +3,18 @@
 //!
 //! Lookups of known values are lock-free (an open-addressing table of atomically published
 //! entries); only the first sighting of a new value takes a mutex. Past `max_values` distinct
-//! values every new value maps to the overflow slot, so memory and cardinality stay bounded
-//! whatever the input.
+//! values every new value maps to the overflow slot without a lock, so memory and cardinality
+//! stay bounded whatever the input. Values that could not be told apart from the overflow or
+//! would make every scrape large go to the overflow slot too: the overflow value itself (so
+//! nobody can spoof a second overflow series) and values over [`MAX_LABEL_VALUE_BYTES`]
+//! (rather than a truncated copy, which would merge distinct values under one name and still
+//! use up a slot). A bounded label so holds at most `max_values x MAX_LABEL_VALUE_BYTES`
+//! bytes of values.
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock};
+
+use tallyho_spec::{MAX_LABEL_VALUE_BYTES, OVERFLOW_VALUE};
 
 /// Interned values of one open label field, shared by every metric using that label type.
 #[derive(Debug)]
@@ -25,6 +32,8 @@ struct Table {
     by_slot: Box<[AtomicPtr<Entry>]>,
     /// Serializes insertions; holds the number of slots in use.
     insert: Mutex<usize>,
+    /// Set once every slot is used: new values then overflow without taking the mutex.
+    full: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -66,7 +75,7 @@ impl Interner {
 
     /// The slot of `value`: its own while fewer than `max_values` values exist, else overflow.
     pub fn intern(&self, value: &str) -> usize {
-        if self.max_values == 0 {
+        if self.max_values == 0 || value.len() > MAX_LABEL_VALUE_BYTES || value == OVERFLOW_VALUE {
             return self.overflow();
         }
         let table = self.table.get_or_init(|| Table::new(self.max_values));
@@ -74,6 +83,9 @@ impl Interner {
         let start = hash(value.as_bytes()) as usize & mask;
         if let Some(slot) = table.find(value, start, mask) {
             return slot;
+        }
+        if table.full.load(Ordering::Acquire) {
+            return self.overflow();
         }
         let Ok(mut used) = table.insert.lock() else {
             return self.overflow();
@@ -97,6 +109,9 @@ impl Interner {
         table.by_slot[slot].store(entry, Ordering::Release);
         table.buckets[i].store(entry, Ordering::Release);
         *used += 1;
+        if *used == self.max_values {
+            table.full.store(true, Ordering::Release);
+        }
         slot
     }
 
@@ -140,6 +155,7 @@ impl Table {
             buckets: empty(size),
             by_slot: empty(max_values),
             insert: Mutex::new(0),
+            full: AtomicBool::new(false),
         }
     }
 
@@ -210,11 +226,33 @@ mod tests {
                 });
             }
         });
-        let mut seen: Vec<_> = (0..64).filter_map(|s| interner.get(s)).collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), 50);
+        let used: Vec<_> = (0..64).filter_map(|s| interner.get(s)).collect();
+        let mut distinct = used.clone();
+        distinct.sort();
+        distinct.dedup();
+        // Every value has exactly one slot: no value was given two, none was lost.
+        assert_eq!(used.len(), 50, "{used:?}");
+        assert_eq!(distinct.len(), 50);
         assert!(!interner.has_overflowed());
+    }
+
+    #[test]
+    fn the_overflow_value_and_long_values_overflow() {
+        let interner = Interner::new(4);
+        assert_eq!(interner.intern(OVERFLOW_VALUE), 4);
+        assert_eq!(interner.intern(&"x".repeat(MAX_LABEL_VALUE_BYTES + 1)), 4);
+        assert_eq!(interner.intern(&"x".repeat(MAX_LABEL_VALUE_BYTES)), 0);
+        assert_eq!((0..4).filter_map(|s| interner.get(s)).count(), 1);
+    }
+
+    #[test]
+    fn a_full_interner_still_finds_its_values() {
+        let interner = Interner::new(2);
+        interner.intern("a");
+        interner.intern("b");
+        assert_eq!(interner.intern("c"), 2);
+        assert_eq!(interner.intern("b"), 1);
+        assert_eq!(interner.intern("d"), 2);
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub use metadata::{Kind, Meta, Unit};
 pub use registry::Descriptor;
 pub use service::{service, set_service, ServiceAlreadySet};
 pub use tallyho_derive::{LabelSet, LabelValue};
-pub use tallyho_spec::ValueType;
+pub use tallyho_spec::{ValueType, MAX_LABEL_VALUE_BYTES};
 pub use value::{ConstZero, Value};
 
 /// Includes the registry `tallyho-build` generated for this package and registers it, so

@@ -7,7 +7,7 @@
 
 use std::cell::UnsafeCell;
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
 
 use tallyho_spec::ValueType;
 
@@ -116,6 +116,69 @@ impl Registration {
             }
         }
         self.state.store(REGISTERED, Ordering::Release);
+        if !metric.is_descriptor() {
+            report_duplicate_name(metric);
+        }
+    }
+}
+
+/// Two live metrics with one name cannot both be exported (a scrape would hold two families
+/// under one name): the collection exports one, by a fixed rule, and this says so where an
+/// operator looks, once per metric, on stderr and in `tallyho_duplicate_metrics_total`.
+#[cold]
+fn report_duplicate_name(metric: &'static dyn Collect) {
+    let name = metric.meta().name();
+    let same_name = families()
+        .into_iter()
+        .filter(|f| !f.is_descriptor() && f.meta().name() == name)
+        .count();
+    if same_name > 1 {
+        eprintln!(
+            "tallyho: {same_name} metrics are named `{name}`; only one is exported. \
+             Give each metric a name of its own (`cargo tallyho check` reports where)."
+        );
+        DUPLICATES.count.fetch_add(1, Ordering::Relaxed);
+        DUPLICATES.registration.ensure(&DUPLICATES);
+    }
+}
+
+/// The registry's own counter: a plain atomic exported like any counter, so that counting
+/// a duplicate needs nothing from the metric types (which depend on this module).
+struct DuplicateMetrics {
+    meta: Meta,
+    count: AtomicU64,
+    labels: SeriesLabels,
+    registration: Registration,
+}
+
+/// Live metrics that share their name with another, and so are not exported.
+static DUPLICATES: DuplicateMetrics = DuplicateMetrics {
+    meta: Meta::new("tallyho_duplicate_metrics", Kind::Counter).with_help(
+        "Metrics not exported because another metric of the same name is; see stderr for the name.",
+    ),
+    count: AtomicU64::new(0),
+    labels: SeriesLabels::new(),
+    registration: Registration::new(),
+};
+
+impl Collect for DuplicateMetrics {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        &[]
+    }
+
+    fn series_labels(&self) -> &SeriesLabels {
+        &self.labels
+    }
+
+    fn storage(&self) -> Storage<'_> {
+        Storage::Scalar {
+            rows: Rows::new([std::slice::from_ref(&self.count)]),
+            value_type: ValueType::U64,
+        }
     }
 }
 

@@ -7,6 +7,20 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// Whether this is a CI run: `CI` set to anything but empty, `0`, `false` or `no` (CI
+/// services set `true`, `1` or `TRUE`).
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !matches!(v.as_str(), "" | "0" | "false" | "no")
+    })
+}
+
+/// Says that a test skipped, past the test runner's output capture, so the skip is seen.
+pub fn announce_skip(why: &str) {
+    let _ = writeln!(std::io::stderr(), "skipping: {why}");
+}
+
 /// Finds a tool on PATH. In CI a missing tool fails the test; elsewhere the test is skipped.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -16,10 +30,10 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     });
     if found.is_none() {
         assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
+            !is_ci(),
             "`{name}` is not installed; CI must install it (apt-get install prometheus)"
         );
-        eprintln!("skipping: `{name}` is not installed");
+        announce_skip(&format!("`{name}` is not installed"));
     }
     found
 }
