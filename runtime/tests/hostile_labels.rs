@@ -26,8 +26,8 @@ fn send(value: &str, times: u64) {
 #[test]
 fn a_spoofed_overflow_value_is_the_overflow_series() {
     send("a", 1);
+    send(OVERFLOW_VALUE, 3); // a client naming itself `__overflow__`, while slots are free
     send("b", 2);
-    send(OVERFLOW_VALUE, 3); // a client naming itself `__overflow__`
     send("c", 4); // past the bound
     send(&"x".repeat(MAX_LABEL_VALUE_BYTES + 1), 5); // too long to keep
 
