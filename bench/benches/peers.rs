@@ -159,6 +159,53 @@ mod labelled_increment {
     }
 }
 
+/// One update of a counter with a bounded open label (`max_values = 8`): a value already
+/// admitted, and a value past the bound (the overflow series, without a lock).
+mod bounded_label {
+    use super::*;
+
+    #[derive(tallyho::LabelSet)]
+    struct Tenant {
+        #[label(max_values = 8)]
+        tenant: &'static str,
+    }
+
+    static TALLYHO: tallyho::CounterGroup<Tenant> =
+        tallyho::CounterGroup::new("bench_bounded").help("Bench.");
+
+    const ADMITTED: [&str; 8] = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"];
+
+    fn fill() {
+        for tenant in ADMITTED {
+            TALLYHO.with(Tenant { tenant }).increment();
+        }
+    }
+
+    #[divan::bench]
+    fn admitted(bencher: Bencher) {
+        fill();
+        bencher.bench(|| {
+            TALLYHO
+                .with(Tenant {
+                    tenant: black_box("t5"),
+                })
+                .increment()
+        });
+    }
+
+    #[divan::bench]
+    fn past_the_bound(bencher: Bencher) {
+        fill();
+        bencher.bench(|| {
+            TALLYHO
+                .with(Tenant {
+                    tenant: black_box("t9"),
+                })
+                .increment()
+        });
+    }
+}
+
 /// One observation into an 8-bucket histogram.
 mod histogram_observe {
     use super::*;
