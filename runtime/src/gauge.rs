@@ -60,6 +60,33 @@ impl<V: Value> Gauge<V> {
         self.series().sub(v);
     }
 
+    /// Adds one.
+    #[inline]
+    pub fn increment(&'static self) {
+        self.series().increment();
+    }
+
+    /// Subtracts one (an unsigned gauge stops at zero).
+    #[inline]
+    pub fn decrement(&'static self) {
+        self.series().decrement();
+    }
+
+    /// Adds one now and subtracts it when the guard drops: work in flight, counted even when
+    /// the work returns early or panics.
+    ///
+    /// ```
+    /// static IN_FLIGHT: tallyho::Gauge = tallyho::Gauge::new("jobs_in_flight");
+    /// fn run_job() {
+    ///     let _in_flight = IN_FLIGHT.in_flight();
+    ///     // ... the job ...
+    /// }
+    /// ```
+    #[inline]
+    pub fn in_flight(&'static self) -> InFlight<V> {
+        self.series().in_flight()
+    }
+
     /// The current value.
     pub fn get(&'static self) -> V {
         self.series().get()
@@ -117,9 +144,41 @@ impl<V: Value> GaugeRef<V> {
         V::sub(self.cell, v);
     }
 
+    /// Adds one.
+    #[inline]
+    pub fn increment(&self) {
+        V::add(self.cell, V::one());
+    }
+
+    /// Subtracts one (an unsigned gauge stops at zero).
+    #[inline]
+    pub fn decrement(&self) {
+        V::sub(self.cell, V::one());
+    }
+
+    /// Adds one now and subtracts it when the guard drops.
+    #[inline]
+    pub fn in_flight(&self) -> InFlight<V> {
+        self.increment();
+        InFlight { gauge: *self }
+    }
+
     /// The current value.
     pub fn get(&self) -> V {
         self.total.get()
+    }
+}
+
+/// Work in flight on a gauge: one added when made, taken away when dropped.
+#[must_use = "the gauge is decremented when this guard drops"]
+pub struct InFlight<V: Value> {
+    gauge: GaugeRef<V>,
+}
+
+impl<V: Value> Drop for InFlight<V> {
+    #[inline]
+    fn drop(&mut self) {
+        self.gauge.decrement();
     }
 }
 

@@ -4,6 +4,7 @@ use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use crate::counter::record_dropped;
 use crate::labels::{Field, LabelSet};
@@ -93,6 +94,28 @@ impl Histogram {
     #[inline]
     pub fn observe(&'static self, v: f64) {
         self.group.with(()).observe(v);
+    }
+
+    /// Records a duration in seconds, the base unit (declare the histogram with
+    /// `Unit::Seconds` and a name ending in `_seconds`).
+    #[inline]
+    pub fn observe_duration(&'static self, duration: Duration) {
+        self.group.with(()).observe_duration(duration);
+    }
+
+    /// Starts timing; the guard records the elapsed seconds when it drops.
+    ///
+    /// ```
+    /// use tallyho::{Histogram, Unit};
+    /// static RENDER_TIME: Histogram = Histogram::new("render_duration_seconds").unit(Unit::Seconds);
+    /// fn render() {
+    ///     let _timer = RENDER_TIME.start_timer();
+    ///     // ... the work, timed until `_timer` drops ...
+    /// }
+    /// ```
+    #[inline]
+    pub fn start_timer(&'static self) -> Timer {
+        self.group.with(()).start_timer()
     }
 }
 
@@ -213,6 +236,22 @@ impl HistogramRef {
         add_f64(&self.cells[self.bounds.len() + 1], v);
     }
 
+    /// Records a duration in seconds, the base unit.
+    #[inline]
+    pub fn observe_duration(&self, duration: Duration) {
+        self.observe(duration.as_secs_f64());
+    }
+
+    /// Starts timing; the guard records the elapsed seconds when it drops.
+    #[inline]
+    pub fn start_timer(&self) -> Timer {
+        Timer {
+            series: *self,
+            started: Instant::now(),
+            armed: true,
+        }
+    }
+
     /// Observations so far, from every thread.
     pub fn count(&self) -> u64 {
         let buckets = self.start..=self.start + self.bounds.len();
@@ -226,5 +265,37 @@ impl HistogramRef {
     /// The sum of the observations so far, from every thread.
     pub fn sum(&self) -> f64 {
         f64::total(self.all.rows().cells(self.start + self.bounds.len() + 1))
+    }
+}
+
+/// A running timer on a histogram series: it records the elapsed seconds when dropped, so a
+/// timed block is measured however it ends.
+#[must_use = "the duration is recorded when this guard drops; bind it to a variable"]
+pub struct Timer {
+    series: HistogramRef,
+    started: Instant,
+    armed: bool,
+}
+
+impl Timer {
+    /// Records now instead of at the end of the scope, and returns the duration recorded.
+    pub fn observe(mut self) -> Duration {
+        self.armed = false;
+        let elapsed = self.started.elapsed();
+        self.series.observe_duration(elapsed);
+        elapsed
+    }
+
+    /// Drops the timer without recording anything (the work was abandoned).
+    pub fn discard(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if self.armed {
+            self.series.observe_duration(self.started.elapsed());
+        }
     }
 }

@@ -68,6 +68,9 @@ fn update(i: usize) {
     QUEUE.add(0.5);
     LATENCY.observe(i as f64 / 100.0);
     ROUTE_LATENCY.with(&labels).observe(0.2);
+    let _in_flight = QUEUE.in_flight();
+    let _timer = ROUTE_LATENCY.with(&labels).start_timer();
+    LATENCY.observe_duration(std::time::Duration::from_micros(i as u64));
 }
 
 #[test]
