@@ -220,6 +220,7 @@ fn a_full_pending_pool_evicts_its_oldest_straggler() {
 }
 
 #[test]
+#[cfg(feature = "gzip")]
 fn gzips_for_clients_that_accept_it() {
     let server = server();
     let addr = server.local_addr();
