@@ -8,7 +8,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,15 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 /// or more (the issue measured +270 MB).
 const RSS_GROWTH_BOUND: u64 = 64 << 20;
 
+/// The tests here take turns: each measures or saturates the whole server.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn fill_registry() {
+    static FILLED: Once = Once::new();
+    FILLED.call_once(fill);
+}
+
+fn fill() {
     for i in 0..SERIES {
         LARGE
             .with(Key {
@@ -102,6 +110,16 @@ fn set_receive_buffer(stream: &TcpStream, size: libc::c_int) {
     assert_eq!(rc, 0, "setsockopt(SO_RCVBUF)");
 }
 
+/// A client that asks for the exposition and never reads it.
+fn non_reader(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    set_receive_buffer(&stream, 16 * 1024);
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\n\r\n")
+        .expect("send");
+    stream
+}
+
 /// Reads what a connection still delivers until it ends; the byte count.
 fn drain(mut stream: TcpStream) -> usize {
     set_receive_buffer(&stream, 4 << 20);
@@ -144,6 +162,7 @@ fn slow_heads(addr: SocketAddr, stop: Arc<AtomicBool>) -> thread::JoinHandle<()>
 
 #[test]
 fn scrapes_succeed_while_slow_and_non_reading_clients_attack() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     fill_registry();
     let server = MetricsServer::builder()
         .response_timeout(RESPONSE_TIMEOUT)
@@ -157,16 +176,7 @@ fn scrapes_succeed_while_slow_and_non_reading_clients_attack() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let slow = slow_heads(addr, Arc::clone(&stop));
-    let non_readers: Vec<TcpStream> = (0..NON_READERS)
-        .map(|_| {
-            let mut stream = TcpStream::connect(addr).expect("connect");
-            set_receive_buffer(&stream, 16 * 1024);
-            stream
-                .write_all(b"GET /metrics HTTP/1.1\r\n\r\n")
-                .expect("send");
-            stream
-        })
-        .collect();
+    let non_readers: Vec<TcpStream> = (0..NON_READERS).map(|_| non_reader(addr)).collect();
     // Long enough for the non-readers to be stuck mid-response and past the age at which a
     // full scrape pool evicts them.
     thread::sleep(Duration::from_millis(1500));
@@ -207,4 +217,30 @@ fn scrapes_succeed_while_slow_and_non_reading_clients_attack() {
         "memory grew {} MB during the attack",
         growth >> 20
     );
+}
+
+#[test]
+fn a_full_scrape_pool_sheds_until_the_response_deadline_frees_it() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    fill_registry();
+    let server = MetricsServer::builder()
+        .max_scrapes(2)
+        .evict_scrapes_after(Duration::MAX)
+        .response_timeout(Duration::from_secs(2))
+        .bind("127.0.0.1:0")
+        .expect("bind loopback");
+    let addr = server.local_addr();
+    let stuck = [non_reader(addr), non_reader(addr)];
+    thread::sleep(Duration::from_millis(500)); // Both are mid-response, holding both slots.
+    assert_eq!(scrape(addr).0, 503, "a third scrape finds no slot");
+    // The response deadline frees both slots (within a generous bound).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scrape(addr).0 != 200 {
+        assert!(Instant::now() < deadline, "the slots were never freed");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let length = scrape(addr).1;
+    for stream in stuck {
+        assert!(drain(stream) < length, "the stuck clients were cut off");
+    }
 }

@@ -37,6 +37,8 @@ pub(crate) struct Limits {
     pub max_requests: usize,
     pub body_reuse: Duration,
     pub gzip: bool,
+    pub evict_pending_after: Duration,
+    pub evict_scrapes_after: Duration,
 }
 
 impl Default for Builder {
@@ -52,6 +54,8 @@ impl Default for Builder {
                 max_requests: 1000,
                 body_reuse: Duration::from_millis(100),
                 gzip: cfg!(feature = "gzip"),
+                evict_pending_after: Duration::from_millis(100),
+                evict_scrapes_after: Duration::from_secs(1),
             },
         }
     }
@@ -122,6 +126,23 @@ impl Builder {
     /// ignored.
     pub fn gzip(mut self, enabled: bool) -> Self {
         self.limits.gzip = enabled && cfg!(feature = "gzip");
+        self
+    }
+
+    /// How long a connection must have been pending (sending its head, or idle between
+    /// requests) before a newcomer may evict it when the pending pool is full (default
+    /// 100 ms: a scraper sends its request at once). `Duration::MAX` never evicts.
+    pub fn evict_pending_after(mut self, age: Duration) -> Self {
+        self.limits.evict_pending_after = age;
+        self
+    }
+
+    /// How long a scrape must have been running before a newcomer may evict it when the
+    /// scrape pool is full (default 1 s: a scraper on a LAN reads even a large exposition in
+    /// milliseconds; raise it for scrapers on slow links). `Duration::MAX` never evicts, and
+    /// leaves only [`response_timeout`](Self::response_timeout) to free a slot.
+    pub fn evict_scrapes_after(mut self, age: Duration) -> Self {
+        self.limits.evict_scrapes_after = age;
         self
     }
 

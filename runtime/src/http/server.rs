@@ -13,12 +13,6 @@ use super::connection::{self, SHORT_LINGER};
 use super::response::{respond_and_close, Response};
 use super::slots::Slots;
 
-/// A pending connection that has not sent its head within this long is a straggler a
-/// newcomer may evict when the pending pool is full (a scraper sends its head at once).
-const PENDING_EVICT_AFTER: Duration = Duration::from_millis(100);
-/// A scrape still being written after this long may be evicted when the scrape pool is full
-/// (a scraper on a LAN reads a large exposition in milliseconds).
-const SCRAPE_EVICT_AFTER: Duration = Duration::from_secs(1);
 /// Connection threads parse, encode and compress; the compressor builds its tables on the
 /// stack in unoptimised builds, so leave room for that. Only touched pages cost memory.
 const STACK_SIZE: usize = 1024 * 1024;
@@ -52,8 +46,8 @@ impl MetricsServer {
         let local_addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
-            pending: Slots::new(limits.max_pending, PENDING_EVICT_AFTER),
-            scrapes: Slots::new(limits.max_scrapes, SCRAPE_EVICT_AFTER),
+            pending: Slots::new(limits.max_pending, limits.evict_pending_after),
+            scrapes: Slots::new(limits.max_scrapes, limits.evict_scrapes_after),
             bodies: Bodies::new(limits.body_reuse),
             limits,
         });
