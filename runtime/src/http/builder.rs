@@ -112,10 +112,11 @@ impl Builder {
         self
     }
 
-    /// How old an encoded body may be and still be sent to a scrape that arrives later
-    /// (default 100 ms). Scrapes within this window of each other share one body in memory
-    /// instead of each encoding its own copy; `Duration::ZERO` shares only between scrapes
-    /// that wait for the same encode.
+    /// How much older than a scrape the body it is sent may be (default 100 ms). Scrapes
+    /// within this window of each other share one body in memory instead of each encoding
+    /// its own copy, so N slow clients of a large registry pin one body, not N; the price is
+    /// values up to this much older than the request. `Duration::ZERO` sends every scrape a
+    /// body encoded after it arrived (scrapes waiting on the same encode still share it).
     pub fn body_reuse(mut self, window: Duration) -> Self {
         self.limits.body_reuse = window;
         self
