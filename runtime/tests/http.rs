@@ -394,6 +394,59 @@ fn slow_heads_do_not_take_scrape_slots() {
 }
 
 #[test]
+fn extreme_limits_are_taken_at_their_word_without_panicking() {
+    SERVED.increment();
+    let never = MetricsServer::builder()
+        .max_scrapes(usize::MAX)
+        .max_pending_requests(usize::MAX)
+        .max_head_bytes(usize::MAX)
+        .head_timeout(Duration::MAX)
+        .response_timeout(Duration::MAX)
+        .idle_timeout(Duration::MAX)
+        .max_requests_per_connection(usize::MAX)
+        .body_reuse(Duration::MAX)
+        .evict_pending_after(Duration::MAX)
+        .evict_scrapes_after(Duration::MAX)
+        .bind("127.0.0.1:0")
+        .expect("bind loopback");
+    assert_eq!(
+        exchange(
+            never.local_addr(),
+            b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"
+        )
+        .0,
+        200
+    );
+
+    let nothing = MetricsServer::builder()
+        .max_scrapes(0)
+        .max_pending_requests(0)
+        .max_head_bytes(0)
+        .max_requests_per_connection(0)
+        .body_reuse(Duration::ZERO)
+        .bind("127.0.0.1:0")
+        .expect("bind loopback");
+    // A head of any size is over a limit of zero bytes.
+    assert_eq!(
+        exchange(nothing.local_addr(), b"GET /metrics HTTP/1.1\r\n\r\n").0,
+        431
+    );
+
+    let instant = MetricsServer::builder()
+        .head_timeout(Duration::ZERO)
+        .bind("127.0.0.1:0")
+        .expect("bind loopback");
+    // No time to send a head: the connection is closed unanswered, and the server lives on.
+    for _ in 0..2 {
+        let mut stream = connect(instant.local_addr());
+        let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\n\r\n");
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(rest.is_empty());
+    }
+}
+
+#[test]
 fn dropping_the_handle_stops_the_server() {
     let server = server();
     let addr = server.local_addr();

@@ -57,7 +57,7 @@ impl Bodies {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(body) = latest.body.upgrade() {
-            if body.started + self.reuse >= arrived {
+            if arrived.saturating_duration_since(body.started) <= self.reuse {
                 return body;
             }
         }

@@ -6,6 +6,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::after;
 use super::body::Coding;
 use super::head::{self, Deadlines, HeadError, HeadReader, Request};
 use super::negotiate::accepts_gzip;
@@ -24,8 +25,8 @@ pub(crate) fn serve(stream: &Arc<TcpStream>, pending: Slot, accepted: Instant, s
     let mut reader = HeadReader::default();
     let mut pending = Some(pending);
     let mut deadlines = Deadlines {
-        first_byte_by: accepted + limits.head_timeout,
-        whole_by: Some(accepted + limits.head_timeout),
+        first_byte_by: after(accepted, limits.head_timeout),
+        whole_by: Some(after(accepted, limits.head_timeout)),
         head_timeout: limits.head_timeout,
         max_bytes: limits.max_head_bytes,
     };
@@ -34,25 +35,12 @@ pub(crate) fn serve(stream: &Arc<TcpStream>, pending: Slot, accepted: Instant, s
         let Some(slot) = pending.take().or_else(|| shared.pending.acquire(stream)) else {
             return;
         };
-        let head = match reader.read(stream, &deadlines) {
-            Ok(head) => head,
-            Err(HeadError::TooLarge) => {
-                return reject(
-                    stream,
-                    shared,
-                    Response::status(431, "Request Header Fields Too Large"),
-                )
-            }
-            Err(HeadError::Malformed) => return reject(stream, shared, bad_request()),
-            Err(HeadError::Closed) => return,
+        let Some(head) = read_head(stream, shared, &mut reader, &deadlines) else {
+            return;
         };
         let arrived = Instant::now();
-        let Some(request) = head::parse(&head) else {
-            return reject(stream, shared, bad_request());
-        };
-        let send_body = match route(&request) {
-            Ok(send_body) => send_body,
-            Err(response) => return reject(stream, shared, response),
+        let Some((request, send_body)) = parse_and_route(stream, shared, &head) else {
+            return;
         };
         let Some(scrape) = shared.scrapes.acquire(stream) else {
             return reject(stream, shared, Response::status(503, "Service Unavailable"));
@@ -63,8 +51,43 @@ pub(crate) fn serve(stream: &Arc<TcpStream>, pending: Slot, accepted: Instant, s
             return;
         }
         drop(scrape);
-        deadlines.first_byte_by = Instant::now() + limits.idle_timeout;
+        deadlines.first_byte_by = after(Instant::now(), limits.idle_timeout);
         deadlines.whole_by = None;
+    }
+}
+
+/// The next request head, or `None` once the connection is done (an error was answered).
+fn read_head(
+    stream: &TcpStream,
+    shared: &Shared,
+    reader: &mut HeadReader,
+    deadlines: &Deadlines,
+) -> Option<String> {
+    let error = match reader.read(stream, deadlines) {
+        Ok(head) => return Some(head),
+        Err(HeadError::TooLarge) => Response::status(431, "Request Header Fields Too Large"),
+        Err(HeadError::Malformed) => bad_request(),
+        Err(HeadError::Closed) => return None,
+    };
+    reject(stream, shared, error);
+    None
+}
+
+/// The request and whether to send a body, or `None` once its error was answered.
+fn parse_and_route<'h>(
+    stream: &TcpStream,
+    shared: &Shared,
+    head: &'h str,
+) -> Option<(Request<'h>, bool)> {
+    let routed = head::parse(head)
+        .ok_or_else(bad_request)
+        .and_then(|request| route(&request).map(|send_body| (request, send_body)));
+    match routed {
+        Ok(routed) => Some(routed),
+        Err(error) => {
+            reject(stream, shared, error);
+            None
+        }
     }
 }
 
@@ -85,7 +108,7 @@ fn scrape_once(
     };
     let body = shared.bodies.get(format, coding, arrived);
     let response = Response::metrics(format.content_type(), body, send_body);
-    let deadline = Instant::now() + shared.limits.response_timeout;
+    let deadline = after(Instant::now(), shared.limits.response_timeout);
     match response.write(stream, keep_alive, deadline) {
         Ok(()) if keep_alive => true,
         Ok(()) => {
@@ -118,6 +141,6 @@ fn bad_request() -> Response {
 /// Answers an error and closes, lingering so the client reads it even if it is still
 /// sending; the pending slot stays held (and evictable) meanwhile.
 fn reject(stream: &TcpStream, shared: &Shared, response: Response) {
-    let deadline = Instant::now() + shared.limits.response_timeout;
+    let deadline = after(Instant::now(), shared.limits.response_timeout);
     respond_and_close(stream, &response, deadline, shared.limits.head_timeout);
 }

@@ -4,6 +4,8 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use super::after;
+
 /// Why no request could be read.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum HeadError {
@@ -54,7 +56,7 @@ impl HeadReader {
             scanned = self.buf.len().saturating_sub(3);
             let deadline = match started {
                 None => limits.first_byte_by,
-                Some(at) => limits.whole_by.unwrap_or(at + limits.head_timeout),
+                Some(at) => limits.whole_by.unwrap_or(after(at, limits.head_timeout)),
             };
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {

@@ -20,7 +20,7 @@ mod slots;
 
 use std::io;
 use std::net::ToSocketAddrs;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use builder::Builder;
 pub use server::MetricsServer;
@@ -43,4 +43,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// ```
 pub fn serve(addr: impl ToSocketAddrs) -> io::Result<MetricsServer> {
     Builder::default().bind(addr)
+}
+
+/// `from + timeout`, saturating: a timeout of `Duration::MAX` means "never", not a panic.
+pub(crate) fn after(from: Instant, timeout: Duration) -> Instant {
+    from.checked_add(timeout)
+        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(from)
 }

@@ -144,7 +144,7 @@ pub(crate) fn linger(mut stream: &TcpStream, timeout: Duration) {
     if stream.shutdown(Shutdown::Write).is_err() {
         return;
     }
-    let deadline = Instant::now() + timeout;
+    let deadline = super::after(Instant::now(), timeout);
     let mut buf = [0u8; 4096];
     let mut left = LINGER_BYTES;
     while left > 0 {
