@@ -1,8 +1,8 @@
 //! Encoded response bodies, shared by the scrapes that arrive together.
 //!
 //! A body is encoded once per format and coding and handed out as an `Arc` to every scrape
-//! that arrives within the reuse window of its encode starting, and to every scrape that
-//! waited for that encode. The pool keeps only a weak reference: a body lives exactly as long
+//! that arrived while it was being encoded (they wait for it rather than start their own) or
+//! within the reuse window of its encode starting. The pool keeps only a weak reference: a body lives exactly as long
 //! as some response is still being written from it, so an idle server holds none, and N slow
 //! clients of a large registry hold one body between them rather than N.
 
@@ -24,6 +24,7 @@ pub(crate) struct Body {
     /// What `bytes` is: a gzip that failed falls back to identity.
     pub coding: Coding,
     started: Instant,
+    finished: Instant,
 }
 
 /// The latest body per format and coding.
@@ -57,7 +58,8 @@ impl Bodies {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(body) = latest.body.upgrade() {
-            if arrived.saturating_duration_since(body.started) <= self.reuse {
+            let in_flight = arrived <= body.finished;
+            if in_flight || arrived.saturating_duration_since(body.started) <= self.reuse {
                 return body;
             }
         }
@@ -79,6 +81,7 @@ fn encode(format: Format, expected_len: usize) -> Body {
         bytes: text.into_bytes(),
         coding: Coding::Identity,
         started,
+        finished: Instant::now(),
     }
 }
 
@@ -99,21 +102,26 @@ fn gzip(plain: &Arc<Body>) -> Body {
             bytes,
             coding: Coding::Gzip,
             started: plain.started,
+            finished: Instant::now(),
         },
-        Err(_) => Body {
-            bytes: plain.bytes.clone(),
-            coding: Coding::Identity,
-            started: plain.started,
-        },
+        Err(_) => identity_copy(plain),
     }
 }
 
 #[cfg(not(feature = "gzip"))]
 fn gzip(plain: &Arc<Body>) -> Body {
+    identity_copy(plain)
+}
+
+/// What a gzip request gets when gzip is unavailable: the plain body (a copy, since the
+/// slot holds one body per coding; only reached without the feature or on an encoder
+/// error, as the server does not ask for gzip when the feature is off).
+fn identity_copy(plain: &Arc<Body>) -> Body {
     Body {
         bytes: plain.bytes.clone(),
         coding: Coding::Identity,
         started: plain.started,
+        finished: Instant::now(),
     }
 }
 
@@ -135,7 +143,12 @@ mod tests {
 
         let never = Bodies::new(Duration::ZERO);
         let old = never.get(Format::Prometheus, Coding::Identity, Instant::now());
-        let later = Instant::now() + Duration::from_millis(1);
+        let during = old.finished;
+        assert!(Arc::ptr_eq(
+            &old,
+            &never.get(Format::Prometheus, Coding::Identity, during)
+        ));
+        let later = old.finished + Duration::from_millis(1);
         assert!(!Arc::ptr_eq(
             &old,
             &never.get(Format::Prometheus, Coding::Identity, later)

@@ -115,8 +115,8 @@ impl Builder {
     /// How much older than a scrape the body it is sent may be (default 100 ms). Scrapes
     /// within this window of each other share one body in memory instead of each encoding
     /// its own copy, so N slow clients of a large registry pin one body, not N; the price is
-    /// values up to this much older than the request. `Duration::ZERO` sends every scrape a
-    /// body encoded after it arrived (scrapes waiting on the same encode still share it).
+    /// values up to this much older than the request. A scrape that arrives while a body is
+    /// being encoded always waits for that one, so `Duration::ZERO` shares only that way.
     pub fn body_reuse(mut self, window: Duration) -> Self {
         self.limits.body_reuse = window;
         self
