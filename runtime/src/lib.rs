@@ -46,7 +46,10 @@ pub use counter::{Counter, CounterGroup, CounterRef};
 pub use exposition::{encode, encode_into, Format};
 pub use gauge::{Gauge, GaugeGroup, GaugeRef, InFlight};
 pub use histogram::{Histogram, HistogramGroup, HistogramRef, Timer, DEFAULT_BUCKETS};
-pub use http::{serve, MetricsServer, MAX_CONNECTIONS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT};
+pub use http::{
+    serve, Builder as MetricsServerBuilder, MetricsServer, MAX_CONNECTIONS, MAX_REQUEST_BYTES,
+    REQUEST_TIMEOUT,
+};
 pub use interner::Interner;
 pub use labels::{Domain, Field, LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metadata::{Kind, Meta, Unit};
