@@ -28,6 +28,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             "label sets cannot be generic",
         ));
     }
+    let krate = crate::crate_path(&input.attrs)?;
     let name = &input.ident;
     let mut keys: Vec<String> = Vec::new();
     let mut statics = Vec::new();
@@ -56,17 +57,17 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ));
             }
             (FieldType::Bool | FieldType::Enum(_), None) => (
-                quote! { ::tallyho::Domain::Finite(<#ty as ::tallyho::LabelValue>::VALUES) },
-                quote! { <#ty as ::tallyho::LabelValue>::VALUES.len() },
-                quote! { ::tallyho::LabelValue::index(&self.#ident) },
+                quote! { #krate::Domain::Finite(<#ty as #krate::LabelValue>::VALUES) },
+                quote! { <#ty as #krate::LabelValue>::VALUES.len() },
+                quote! { #krate::LabelValue::index(&self.#ident) },
             ),
             (FieldType::Optional(ty), None) => (
-                quote! { ::tallyho::Domain::Optional(<#ty as ::tallyho::LabelValue>::VALUES) },
-                quote! { <#ty as ::tallyho::LabelValue>::VALUES.len() + 1 },
+                quote! { #krate::Domain::Optional(<#ty as #krate::LabelValue>::VALUES) },
+                quote! { <#ty as #krate::LabelValue>::VALUES.len() + 1 },
                 quote! {
                     match &self.#ident {
                         ::core::option::Option::None => 0,
-                        ::core::option::Option::Some(value) => 1 + ::tallyho::LabelValue::index(value),
+                        ::core::option::Option::Some(value) => 1 + #krate::LabelValue::index(value),
                     }
                 },
             ),
@@ -74,14 +75,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 let interner =
                     format_ident!("__TALLYHO_VALUES_{}", ident.to_string().to_uppercase());
                 statics.push(quote! {
-                    static #interner: ::tallyho::Interner = ::tallyho::Interner::new(#bound);
+                    static #interner: #krate::Interner = #krate::Interner::new(#bound);
                 });
                 let slot = if matches!(kind, FieldType::OpenString) {
                     quote! { #interner.intern(::core::convert::AsRef::<str>::as_ref(&self.#ident)) }
                 } else {
                     quote! { #interner.intern_integer(self.#ident as i128) }
                 };
-                let domain = quote! { ::tallyho::Domain::Bounded { max_values: #bound, interner: &#interner } };
+                let domain =
+                    quote! { #krate::Domain::Bounded { max_values: #bound, interner: &#interner } };
                 (domain, quote! { #bound + 1 }, slot)
             }
             (FieldType::OpenString | FieldType::OpenInteger, None) => {
@@ -100,20 +102,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ));
             }
         };
-        descriptors.push(quote! { ::tallyho::Field { key: #key, domain: #domain } });
+        descriptors.push(quote! { #krate::Field { key: #key, domain: #domain } });
         steps.push(quote! { index = index * const { #size } + #slot; });
         keys.push(key);
     }
     Ok(quote! {
         const _: () = {
             #(#statics)*
-            impl ::tallyho::LabelSet for #name {
-                const FIELDS: &'static [::tallyho::Field] = &[#(#descriptors),*];
-                const CARDINALITY: usize = ::tallyho::__private::cardinality(Self::FIELDS);
-                type Cells<C: ::tallyho::ConstZero> = [C; <#name as ::tallyho::LabelSet>::CARDINALITY];
-                type Shards<C: ::tallyho::ConstZero> = [
-                    ::tallyho::__private::Row<[C; <#name as ::tallyho::LabelSet>::CARDINALITY]>;
-                    ::tallyho::__private::rows_for(<#name as ::tallyho::LabelSet>::CARDINALITY)
+            impl #krate::LabelSet for #name {
+                const FIELDS: &'static [#krate::Field] = &[#(#descriptors),*];
+                const CARDINALITY: usize = #krate::__private::cardinality(Self::FIELDS);
+                type Cells<C: #krate::ConstZero> = [C; <#name as #krate::LabelSet>::CARDINALITY];
+                type Shards<C: #krate::ConstZero> = [
+                    #krate::__private::Row<[C; <#name as #krate::LabelSet>::CARDINALITY]>;
+                    #krate::__private::rows_for(<#name as #krate::LabelSet>::CARDINALITY)
                 ];
                 #[inline]
                 fn index(&self) -> usize {

@@ -25,6 +25,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             "a LabelValue enum needs at least one variant",
         ));
     }
+    let krate = crate::crate_path(&input.attrs)?;
     let mut values = Vec::new();
     let mut arms = Vec::new();
     for (index, variant) in data.variants.iter().enumerate() {
@@ -57,7 +58,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     let name = &input.ident;
     Ok(quote! {
-        impl ::tallyho::LabelValue for #name {
+        impl #krate::LabelValue for #name {
             const VALUES: &'static [&'static str] = &[#(#values),*];
             #[inline]
             fn index(&self) -> usize {

@@ -1,0 +1,7 @@
+#[derive(tallyho::LabelSet)]
+#[label(krate = "tallyho")]
+struct Labels {
+    ok: bool,
+}
+
+fn main() {}
