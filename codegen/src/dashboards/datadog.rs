@@ -122,35 +122,26 @@ fn histogram(metric: &Metric, by: &str) -> Vec<Value> {
         timeseries(
             &format!("{name} · average"),
             vec![
-                (
-                    format!("sum:{}{{{SERVICE_SCOPE}}}.as_count()", part("sum")),
-                    "",
-                ),
-                (
-                    format!("sum:{}{{{SERVICE_SCOPE}}}.as_count()", part("count")),
-                    "",
-                ),
+                format!("sum:{}{{{SERVICE_SCOPE}}}.as_count()", part("sum")),
+                format!("sum:{}{{{SERVICE_SCOPE}}}.as_count()", part("count")),
             ],
             "q1 / q2",
             "line",
         ),
         timeseries(
             &format!("{name} · observations"),
-            vec![(
-                format!("sum:{}{{{SERVICE_SCOPE}}}{by}.as_rate()", part("count")),
-                "",
+            vec![format!(
+                "sum:{}{{{SERVICE_SCOPE}}}{by}.as_rate()",
+                part("count")
             )],
             "q1",
             "line",
         ),
         timeseries(
             &format!("{name} · buckets"),
-            vec![(
-                format!(
-                    "sum:{}{{{SERVICE_SCOPE}}} by {{{DATADOG_BUCKET_TAG}}}.as_count()",
-                    part("bucket")
-                ),
-                "",
+            vec![format!(
+                "sum:{}{{{SERVICE_SCOPE}}} by {{{DATADOG_BUCKET_TAG}}}.as_count()",
+                part("bucket")
             )],
             "q1",
             "bars",

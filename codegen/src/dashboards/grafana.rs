@@ -133,12 +133,7 @@ fn counter_panels(layout: &mut Layout, metric: &Metric) -> Vec<Value> {
     if let Some(outcome) = outcome(metric) {
         let text = PanelText {
             title: format!("{} · error ratio", metric.name),
-            description: format!(
-                "Share of `{}` with {} {}.",
-                metric.name,
-                outcome.key,
-                outcome.errors.join(" or ")
-            ),
+            description: format!("Share of `{}` with {}.", metric.name, outcome.describe()),
             queries: vec![Query {
                 expr: promql::error_ratio(metric, &outcome, DASHBOARD),
                 legend: "errors".to_owned(),

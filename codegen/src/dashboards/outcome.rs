@@ -38,6 +38,15 @@ pub(crate) struct Outcome<'m> {
 }
 
 impl Outcome<'_> {
+    /// `success=false`, `status=error or status=failed`: for descriptions.
+    pub(crate) fn describe(&self) -> String {
+        self.errors
+            .iter()
+            .map(|e| format!("{}={e}", self.key))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+
     /// The PromQL matcher selecting the error series.
     pub(crate) fn matcher(&self) -> String {
         match self.errors.as_slice() {

@@ -213,6 +213,9 @@ pub(crate) fn camel_case(text: &str) -> String {
 
 /// The error-ratio alert of a counter with an outcome label.
 fn error_ratio_alert<'m>(metric: &'m Metric, service: &str) -> Option<AlertCase<'m>> {
+    if metric.kind != Kind::Counter {
+        return None;
+    }
     let outcome = outcome(metric)?;
     let percent = ERROR_RATIO_ALERT * 100.0;
     let annotations = BTreeMap::from([
@@ -224,10 +227,9 @@ fn error_ratio_alert<'m>(metric: &'m Metric, service: &str) -> Option<AlertCase<
             "description".to_owned(),
             format!(
                 "{{{{ $value | humanizePercentage }}}} of {} in service {{{{ $labels.service }}}} \
-                 had {} {} over the last {WINDOW} (alerting above {percent}% for 10m).",
+                 had {} over the last {WINDOW} (alerting above {percent}% for 10m).",
                 metric.name,
-                outcome.key,
-                outcome.errors.join(" or ")
+                outcome.describe()
             ),
         ),
     ]);
@@ -332,7 +334,7 @@ fn burn_alerts<'m>(objective: &Resolved<'m>, service: &str) -> Vec<AlertCase<'m>
                         "Objective {{{{ $labels.objective }}}} of service {{{{ $labels.service }}}} \
                          ({target}% of {} {}): at this rate the error budget runs out {}.",
                         objective.metric.name,
-                        good_events(&objective.bad),
+                        good_events(objective),
                         if *severity == "critical" { "within days" } else { "before the 30-day window ends" }
                     ),
                 ),
@@ -345,10 +347,13 @@ fn burn_alerts<'m>(objective: &Resolved<'m>, service: &str) -> Vec<AlertCase<'m>
 }
 
 /// What a good event is, for descriptions.
-fn good_events(bad: &Bad<'_>) -> String {
-    match bad {
-        Bad::SlowerThan(bound) => format!("within {bound}"),
-        Bad::Outcome(outcome) => format!("without {} {}", outcome.key, outcome.errors.join(" or ")),
+fn good_events(objective: &Resolved<'_>) -> String {
+    match &objective.bad {
+        Bad::SlowerThan(bound) => match objective.metric.unit {
+            Some(unit) => format!("at most {bound} {}", unit.as_str()),
+            None => format!("at most {bound}"),
+        },
+        Bad::Outcome(outcome) => format!("without {}", outcome.describe()),
     }
 }
 
