@@ -10,8 +10,9 @@ use crate::dashboards::layout::Layout;
 use crate::dashboards::panels::{stat, timeseries, PanelText, Query};
 use crate::dashboards::ServiceView;
 
-/// Every series of the service on the dashboard (the runtime labels each one).
-const SERVICE_SERIES: &str = "{service=\"$service\"}";
+/// Every scraped series of the service on the dashboard (the runtime labels each one; the
+/// `instance` matcher leaves out what recording rules derive from them).
+const SERVICE_SERIES: &str = "{service=\"$service\", instance!=\"\"}";
 
 /// One overview panel.
 type OverviewPanel = fn(&mut Layout, &ServiceView<'_>) -> Value;
