@@ -7,7 +7,7 @@ use tallyho_spec::Kind;
 use crate::dashboards::layout::Layout;
 use crate::dashboards::outcome::outcome;
 use crate::dashboards::overview::overview;
-use crate::dashboards::panels::{datasource, heatmap, row, stat, timeseries, PanelText, Query};
+use crate::dashboards::panels::{datasource, heatmap, row, timeseries, PanelText, Query};
 use crate::dashboards::promql::{self, label_keys, Scope, QUANTILES};
 use crate::dashboards::units::panel_unit;
 use crate::dashboards::{dashboard_uid, ServiceView};
@@ -139,7 +139,7 @@ fn counter_panels(layout: &mut Layout, metric: &Metric) -> Vec<Value> {
                 legend: "errors".to_owned(),
             }],
         };
-        panels.push(stat(layout, text, "percentunit"));
+        panels.push(timeseries(layout, text, "percentunit"));
     }
     panels
 }
@@ -172,7 +172,7 @@ fn histogram_panels(layout: &mut Layout, metric: &Metric) -> Vec<Value> {
         title: format!("{} · p50 / p95 / p99", metric.name),
         description: describe(
             metric,
-            "Quantiles estimated from the buckets, over all labels",
+            "Quantiles over the whole service, estimated from the buckets",
         ),
         queries,
     };

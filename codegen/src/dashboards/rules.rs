@@ -211,6 +211,14 @@ pub(crate) fn camel_case(text: &str) -> String {
         .collect()
 }
 
+/// `name` without a leading `<service>_`, so alert names do not say the service twice.
+fn unprefixed<'n>(name: &'n str, service: &str) -> &'n str {
+    name.strip_prefix(service)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(name)
+}
+
 /// The error-ratio alert of a counter with an outcome label.
 fn error_ratio_alert<'m>(metric: &'m Metric, service: &str) -> Option<AlertCase<'m>> {
     if metric.kind != Kind::Counter {
@@ -237,7 +245,7 @@ fn error_ratio_alert<'m>(metric: &'m Metric, service: &str) -> Option<AlertCase<
         name: format!(
             "{}{}HighErrorRatio",
             camel_case(service),
-            camel_case(&metric.name)
+            camel_case(unprefixed(&metric.name, service))
         ),
         labels: BTreeMap::from([
             ("service".to_owned(), service.to_owned()),
