@@ -249,7 +249,8 @@ fn label_keys(sample: &serde_json::Map<String, Value>) -> BTreeSet<String> {
 fn every_dashboard_and_rule_query_runs_on_prometheus_scraping_the_shop() {
     let (_shop, addr) = start_shop_with_traffic();
     let rules_file = dashboards("prometheus/shop.rules.yml");
-    let Some(prometheus) = Prometheus::scraping_with_rules(addr, "shop", &[rules_file.clone()])
+    let Some(prometheus) =
+        Prometheus::scraping_with_rules(addr, "shop", std::slice::from_ref(&rules_file))
     else {
         return;
     };

@@ -19,11 +19,43 @@ const WINDOW: &str = "5m";
 /// The error ratio above which a counter with an outcome label alerts.
 pub const ERROR_RATIO_ALERT: f64 = 0.05;
 
-/// Multi-window burn-rate alerts (the SRE workbook's, as Sloth generates them): severity,
-/// `for`, and two (long, short) window pairs with their burn-rate factor.
-const BURN_ALERTS: [(&str, &str, [(&str, &str, f64); 2]); 2] = [
-    ("critical", "2m", [("1h", "5m", 14.4), ("6h", "30m", 6.0)]),
-    ("warning", "15m", [("1d", "2h", 3.0), ("3d", "6h", 1.0)]),
+/// One multi-window burn-rate alert (the SRE workbook's, as Sloth generates them).
+#[derive(Debug, Clone, Copy)]
+struct BurnAlert {
+    severity: &'static str,
+    for_: &'static str,
+    /// Either pair over its factor fires it.
+    pairs: [BurnWindows; 2],
+}
+
+/// A long and a short window whose bad-event ratios must both exceed `factor` × the budget.
+#[derive(Debug, Clone, Copy)]
+struct BurnWindows {
+    long: &'static str,
+    short: &'static str,
+    factor: f64,
+}
+
+const fn windows(long: &'static str, short: &'static str, factor: f64) -> BurnWindows {
+    BurnWindows {
+        long,
+        short,
+        factor,
+    }
+}
+
+/// Page (critical) and ticket (warning).
+const BURN_ALERTS: [BurnAlert; 2] = [
+    BurnAlert {
+        severity: "critical",
+        for_: "2m",
+        pairs: [windows("1h", "5m", 14.4), windows("6h", "30m", 6.0)],
+    },
+    BurnAlert {
+        severity: "warning",
+        for_: "15m",
+        pairs: [windows("1d", "2h", 3.0), windows("3d", "6h", 1.0)],
+    },
 ];
 
 /// Every window an objective's bad-event ratio is recorded over.
@@ -320,13 +352,18 @@ fn burn_alerts<'m>(objective: &Resolved<'m>, service: &str) -> Vec<AlertCase<'m>
     let target = objective.objective.target * 100.0;
     BURN_ALERTS
         .iter()
-        .filter(|(_, _, pairs)| pairs.iter().all(|(_, _, f)| f * objective.budget() < 1.0))
-        .map(|(severity, _, _)| AlertCase {
+        .filter(|alert| {
+            alert
+                .pairs
+                .iter()
+                .all(|w| w.factor * objective.budget() < 1.0)
+        })
+        .map(|alert| AlertCase {
             name: name.clone(),
             labels: BTreeMap::from([
                 ("objective".to_owned(), objective.objective.name.clone()),
                 ("service".to_owned(), service.to_owned()),
-                ("severity".to_owned(), (*severity).to_owned()),
+                ("severity".to_owned(), alert.severity.to_owned()),
             ]),
             annotations: BTreeMap::from([
                 (
@@ -343,7 +380,7 @@ fn burn_alerts<'m>(objective: &Resolved<'m>, service: &str) -> Vec<AlertCase<'m>
                          ({target}% of {} {}): at this rate the error budget runs out {}.",
                         objective.metric.name,
                         good_events(objective),
-                        if *severity == "critical" { "within days" } else { "before the 30-day window ends" }
+                        if alert.severity == "critical" { "within days" } else { "before the 30-day window ends" }
                     ),
                 ),
             ]),
@@ -367,22 +404,24 @@ fn good_events(objective: &Resolved<'_>) -> String {
 
 /// The multi-window condition of one severity.
 fn burn_expr(case: &AlertCase<'_>, service: &str, objective: &str) -> (String, &'static str) {
-    let (_, for_, pairs) = BURN_ALERTS
+    let alert = BURN_ALERTS
         .iter()
-        .find(|(severity, _, _)| case.labels["severity"] == *severity)
+        .find(|alert| case.labels["severity"] == alert.severity)
         .copied()
         .unwrap_or(BURN_ALERTS[0]);
     let budget = case.budget.unwrap_or(1.0);
     let selector = format!("{{service=\"{service}\", objective=\"{objective}\"}}");
-    let conditions: Vec<String> = pairs
+    let conditions: Vec<String> = alert
+        .pairs
         .iter()
-        .map(|(long, short, factor)| {
+        .map(|w| {
             format!(
                 "({long_rule}{selector} > ({factor} * {budget}) and {short_rule}{selector} > ({factor} * {budget}))",
-                long_rule = burn_record_name(case.metric, long),
-                short_rule = burn_record_name(case.metric, short),
+                long_rule = burn_record_name(case.metric, w.long),
+                short_rule = burn_record_name(case.metric, w.short),
+                factor = w.factor,
             )
         })
         .collect();
-    (conditions.join(" or "), for_)
+    (conditions.join(" or "), alert.for_)
 }
