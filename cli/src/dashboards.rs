@@ -60,9 +60,10 @@ fn load(args: &Args) -> Result<(Manifest, PathBuf), ExitCode> {
     Ok((manifest, root))
 }
 
-/// Exit 0 when every file under `out` is current, else 1 naming the stale and missing ones.
+/// Exit 0 when every file under `out` is current, else 1 naming the stale and missing ones,
+/// and the generated-looking ones nothing generates any more (a removed service's).
 fn check(out: &Path, files: &[GeneratedFile]) -> ExitCode {
-    let stale: Vec<String> = files
+    let mut stale: Vec<String> = files
         .iter()
         .filter_map(|file| {
             let path = out.join(&file.path);
@@ -73,6 +74,11 @@ fn check(out: &Path, files: &[GeneratedFile]) -> ExitCode {
             }
         })
         .collect();
+    stale.extend(
+        leftovers(out, files)
+            .into_iter()
+            .map(|path| format!("  extra:   {} (delete it)", path.display())),
+    );
     if stale.is_empty() {
         eprintln!(
             "tallyho: {} in {} current",
@@ -93,6 +99,31 @@ fn check(out: &Path, files: &[GeneratedFile]) -> ExitCode {
         out.display()
     );
     ExitCode::from(1)
+}
+
+/// Files in the generated folders that look generated (`*.json`, `*.rules.yml`,
+/// `*.rules.test.yml`) but are not among `files`.
+fn leftovers(out: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
+    let mut folders: Vec<&Path> = files.iter().filter_map(|f| f.path.parent()).collect();
+    folders.dedup();
+    let mut found = Vec::new();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(out.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let generated_looking = name.ends_with(".json")
+                || name.ends_with(".rules.yml")
+                || name.ends_with(".rules.test.yml");
+            let relative = folder.join(&name);
+            if generated_looking && !files.iter().any(|f| f.path == relative) {
+                found.push(out.join(relative));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Writes every file under `out`.

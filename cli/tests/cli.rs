@@ -313,6 +313,7 @@ fn dashboards_check_passes_on_the_committed_shop_dashboards_and_fails_when_stale
         "only what was asked for"
     );
     std::fs::write(dir.path().join("grafana/shop.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("grafana/removed-service.json"), "{}").unwrap();
     let out = tallyho(&[
         "dashboards",
         "--from-manifest",
@@ -325,4 +326,8 @@ fn dashboards_check_passes_on_the_committed_shop_dashboards_and_fails_when_stale
     let stderr = text(&out.stderr);
     assert!(stderr.contains("stale:   "), "{stderr}");
     assert!(stderr.contains("missing: "), "{stderr}");
+    assert!(
+        stderr.contains("extra:   ") && stderr.contains("removed-service.json (delete it)"),
+        "{stderr}"
+    );
 }

@@ -121,8 +121,8 @@ fn grafana_dashboards_read_well_and_use_the_datasource_variable() {
     }
 }
 
-#[test]
-fn grafana_dashboards_validate_against_grafanas_schemas() {
+/// Runs `validate_grafana.py` on `files`; false when it was skipped (outside CI only).
+fn validate_grafana(files: &[PathBuf]) -> bool {
     let schemas = repo("../shared/schemas/grafana");
     if !schemas.join("dashboard.jsonschema.json").is_file() {
         assert!(
@@ -131,50 +131,69 @@ fn grafana_dashboards_validate_against_grafanas_schemas() {
             schemas.display()
         );
         eprintln!("skipping: no Grafana schemas at {}", schemas.display());
-        return;
+        return false;
     }
     let Some(python) = python_with(&["jsonschema"]) else {
-        return;
+        return false;
     };
     succeeds(
         Command::new(python)
             .arg(repo("tests/python/validate_grafana.py"))
             .arg(&schemas)
-            .arg(dashboards("grafana/shop.json")),
+            .args(files),
         "validate_grafana.py",
     );
+    true
 }
 
-#[test]
-fn datadog_dashboards_parse_into_the_api_clients_models() {
+/// Runs `validate_datadog.py` on `files`; false when it was skipped (outside CI only).
+fn validate_datadog(files: &[PathBuf]) -> bool {
     let Some(python) = python_with(&["datadog_api_client"]) else {
-        return;
+        return false;
     };
     succeeds(
         Command::new(python)
             .arg(repo("tests/python/validate_datadog.py"))
-            .arg(dashboards("datadog/shop.json")),
+            .args(files),
         "validate_datadog.py",
     );
+    true
+}
+
+/// `promtool check rules` on `rules` and `promtool test rules` on its tests, when it has any.
+fn promtool_rules(rules: &Path) -> bool {
+    let Some(promtool) = tool("promtool") else {
+        return false;
+    };
+    succeeds(
+        Command::new(&promtool).args(["check", "rules"]).arg(rules),
+        "promtool check rules",
+    );
+    let tests = rules.with_extension("test.yml");
+    if tests.is_file() {
+        succeeds(
+            Command::new(&promtool).args(["test", "rules"]).arg(&tests),
+            "promtool test rules",
+        );
+    }
+    true
+}
+
+#[test]
+fn grafana_dashboards_validate_against_grafanas_schemas() {
+    validate_grafana(&[dashboards("grafana/shop.json")]);
+}
+
+#[test]
+fn datadog_dashboards_parse_into_the_api_clients_models() {
+    validate_datadog(&[dashboards("datadog/shop.json")]);
 }
 
 #[test]
 fn rules_pass_promtool_and_their_alerts_fire_and_resolve() {
-    let Some(promtool) = tool("promtool") else {
+    if !promtool_rules(&dashboards("prometheus/shop.rules.yml")) {
         return;
-    };
-    succeeds(
-        Command::new(&promtool)
-            .args(["check", "rules"])
-            .arg(dashboards("prometheus/shop.rules.yml")),
-        "promtool check rules",
-    );
-    succeeds(
-        Command::new(&promtool)
-            .args(["test", "rules"])
-            .arg(dashboards("prometheus/shop.rules.test.yml")),
-        "promtool test rules",
-    );
+    }
     // Every alert of the rule file has a firing and a resolved case in the tests.
     let rules: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(dashboards("prometheus/shop.rules.yml")).unwrap(),
@@ -190,6 +209,36 @@ fn rules_pass_promtool_and_their_alerts_fire_and_resolve() {
                     "{alert}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn the_outputs_of_the_other_fixtures_validate_too() {
+    for fixture in ["clean", "two-bins"] {
+        let analysis =
+            tallyho_analyzer::analyze(Some(&repo(&format!("fixtures/{fixture}/Cargo.toml"))))
+                .expect("the fixture loads");
+        let manifest = Manifest::from_analysis(&analysis);
+        let dir = tempfile::tempdir().unwrap();
+        let mut kinds: [Vec<PathBuf>; 3] = Default::default();
+        for file in generate_dashboards(&manifest, Outputs::ALL).unwrap() {
+            let path = dir.path().join(&file.path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &file.contents).unwrap();
+            let name = file.path.to_string_lossy();
+            match name.split('/').next() {
+                Some("grafana") if name.ends_with(".json") => kinds[0].push(path),
+                Some("datadog") => kinds[1].push(path),
+                Some("prometheus") if name.ends_with(".rules.yml") => kinds[2].push(path),
+                _ => {}
+            }
+        }
+        assert_eq!(kinds[0].len(), manifest.services.len(), "{fixture}");
+        validate_grafana(&kinds[0]);
+        validate_datadog(&kinds[1]);
+        for rules in &kinds[2] {
+            promtool_rules(rules);
         }
     }
 }
