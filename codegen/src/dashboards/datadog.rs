@@ -9,7 +9,7 @@ use tallyho_spec::{
 };
 
 use crate::dashboards::outcome::{outcome, Outcome};
-use crate::dashboards::ServiceView;
+use crate::dashboards::view::ServiceView;
 use crate::manifest::Metric;
 
 /// The scope of every query: the dashboard's `service` template variable.

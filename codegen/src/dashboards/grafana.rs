@@ -10,7 +10,7 @@ use crate::dashboards::overview::overview;
 use crate::dashboards::panels::{datasource, heatmap, row, timeseries, PanelText, Query};
 use crate::dashboards::promql::{self, label_keys, Scope, QUANTILES};
 use crate::dashboards::units::panel_unit;
-use crate::dashboards::{dashboard_uid, ServiceView};
+use crate::dashboards::view::ServiceView;
 use crate::manifest::Metric;
 
 /// Queries on a dashboard: the `service` variable and Grafana's rate interval.
@@ -234,4 +234,41 @@ fn legend(metric: &Metric) -> String {
         .map(|l| format!("{}={{{{{}}}}}", l.key, l.key))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The Grafana uid of a service's dashboard: `tallyho-<service>` when that is a valid uid
+/// (at most 40 letters, digits, `-` and `_`), else a readable prefix and a hash of the name,
+/// so the uid, and links to the dashboard, survive regeneration.
+pub fn dashboard_uid(service: &str) -> String {
+    let plain = format!("tallyho-{service}");
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if plain.len() <= 40 && plain.chars().all(valid) {
+        return plain;
+    }
+    let prefix: String = service
+        .chars()
+        .map(|c| if valid(c) { c } else { '-' })
+        .take(22)
+        .collect();
+    let hash = service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("tallyho-{prefix}-{:08x}", hash as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_are_stable_and_valid() {
+        assert_eq!(dashboard_uid("shop"), "tallyho-shop");
+        let long = dashboard_uid("a service with a very long name, and spaces");
+        assert_eq!(
+            long,
+            dashboard_uid("a service with a very long name, and spaces")
+        );
+        assert!(long.len() <= 40, "{long}");
+        assert!(long.starts_with("tallyho-a-service-with-a-very-"), "{long}");
+    }
 }

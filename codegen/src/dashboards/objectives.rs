@@ -1,12 +1,25 @@
 //! Objectives from the manifest, checked against their metrics: a latency objective needs a
 //! histogram and one of its bucket bounds, an error objective a counter with an outcome label.
 
+use std::fmt;
+
 use tallyho_spec::Kind;
 
 use crate::dashboards::outcome::{outcome, Outcome};
 use crate::dashboards::promql::{self, Scope};
-use crate::dashboards::DashboardError;
 use crate::manifest::{Manifest, Metric, Objective};
+
+/// A manifest the rules cannot be generated from: an objective that does not fit its metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashboardError(pub String);
+
+impl fmt::Display for DashboardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DashboardError {}
 
 /// An objective with its metric and what counts as a bad event.
 #[derive(Debug, Clone)]

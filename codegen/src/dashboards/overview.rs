@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::dashboards::layout::Layout;
 use crate::dashboards::panels::{stat, timeseries, PanelText, Query};
-use crate::dashboards::ServiceView;
+use crate::dashboards::view::ServiceView;
 
 /// Every scraped series of the service on the dashboard (the runtime labels each one; the
 /// `instance` matcher leaves out what recording rules derive from them).

@@ -11,7 +11,7 @@ use tallyho_spec::Kind;
 use crate::dashboards::objectives::Bad;
 use crate::dashboards::promql::{le_value, series_name};
 use crate::dashboards::rules::{AlertCase, RuleSet};
-use crate::dashboards::ServiceView;
+use crate::dashboards::view::ServiceView;
 use crate::manifest::Metric;
 
 /// When every alert is firing: inside the bad spell, past every alert's `for`.

@@ -10,14 +10,14 @@ use tallyho_spec::Kind;
 use crate::dashboards::objectives::{Bad, Resolved};
 use crate::dashboards::outcome::outcome;
 use crate::dashboards::promql::{self, label_keys, Scope, QUANTILES};
-use crate::dashboards::ServiceView;
+use crate::dashboards::view::ServiceView;
 use crate::manifest::Metric;
 
 /// The window of recorded rates and of the error-ratio alert.
 const WINDOW: &str = "5m";
 
 /// The error ratio above which a counter with an outcome label alerts.
-pub const ERROR_RATIO_ALERT: f64 = 0.05;
+pub(crate) const ERROR_RATIO_ALERT: f64 = 0.05;
 
 /// One multi-window burn-rate alert (the SRE workbook's, as Sloth generates them).
 #[derive(Debug, Clone, Copy)]
