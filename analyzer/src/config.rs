@@ -1,5 +1,5 @@
-//! `tallyho.yaml` at the workspace root: limits, per-rule severities, per-metric overrides
-//! and services. Every mistake in it is a finding pointing into the file; a missing file
+//! `tallyho.yaml` at the workspace root: limits, per-rule severities, per-metric overrides,
+//! services and objectives. Every mistake in it is a finding pointing into the file; a missing file
 //! means the defaults.
 
 use std::collections::BTreeMap;
@@ -26,6 +26,8 @@ pub struct Config {
     pub overrides: BTreeMap<String, Override>,
     /// Which binaries are services, by service name; empty means every binary.
     pub services: BTreeMap<String, ServiceConfig>,
+    /// Service level objectives by name, which the generated alerting rules watch.
+    pub objectives: BTreeMap<String, ObjectiveConfig>,
     /// Where the configuration came from, for findings about it.
     pub file: Option<FileId>,
 }
@@ -69,6 +71,21 @@ pub struct ServiceConfig {
     pub span: Span,
 }
 
+/// A service level objective: the share of events that must be good, so alerts can page on
+/// the rate the error budget burns rather than on a fixed threshold.
+#[derive(Debug, Clone)]
+pub struct ObjectiveConfig {
+    /// The metric it is measured on: a histogram (latency) or a counter with an outcome
+    /// label (errors).
+    pub metric: String,
+    /// The share of good events, in `(0, 1)`: `0.99` allows 1% bad ones.
+    pub target: f64,
+    /// For a histogram, the bound (a bucket bound) above which an observation is bad.
+    pub threshold: Option<f64>,
+    /// The objective's key in the file.
+    pub span: Span,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -80,6 +97,17 @@ struct ConfigFile {
     overrides: BTreeMap<String, OverrideFile>,
     #[serde(default)]
     services: BTreeMap<String, ServiceFile>,
+    #[serde(default)]
+    objectives: BTreeMap<String, ObjectiveFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectiveFile {
+    metric: String,
+    target: f64,
+    #[serde(default)]
+    threshold: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +144,7 @@ impl Config {
         config.severities = severities(parsed.rules, &spans, &mut findings);
         config.overrides = overrides(parsed.overrides, &spans, &mut findings);
         config.services = services(parsed.services, crates, &spans, &mut findings);
+        config.objectives = objectives(parsed.objectives, &spans, &mut findings);
         (config, findings)
     }
 
@@ -160,7 +189,7 @@ impl Spans<'_> {
             .to_owned();
         Finding::new(Rule::ConfigInvalid, self.at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
             .label(short)
-            .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services; the defaults apply until it is fixed")
+            .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services, objectives; the defaults apply until it is fixed")
     }
 }
 
@@ -246,6 +275,72 @@ fn services(
     services
 }
 
+/// `objectives:`, each with a usable name, a target strictly between 0 and 1 and a positive
+/// threshold; whether the metric fits is checked where the rules are generated.
+fn objectives(
+    entries: BTreeMap<String, ObjectiveFile>,
+    spans: &Spans<'_>,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, ObjectiveConfig> {
+    let mut objectives = BTreeMap::new();
+    for (name, entry) in entries {
+        let span = spans.key(&name);
+        if let Some((label, help)) = objective_problem(&name, &entry) {
+            findings.push(
+                Finding::new(
+                    Rule::ConfigInvalid,
+                    span.clone(),
+                    format!("objective `{name}`: {label}"),
+                )
+                .label(label)
+                .help(help),
+            );
+        }
+        let ObjectiveFile {
+            metric,
+            target,
+            threshold,
+        } = entry;
+        objectives.insert(
+            name,
+            ObjectiveConfig {
+                metric,
+                target,
+                threshold,
+                span,
+            },
+        );
+    }
+    objectives
+}
+
+/// What is wrong with an objective, and how to fix it.
+fn objective_problem(name: &str, entry: &ObjectiveFile) -> Option<(&'static str, &'static str)> {
+    let name_ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !name_ok {
+        return Some((
+            "the name is not lowercase letters, digits, `-` and `_`",
+            "the name becomes an alert name and a label value: e.g. `checkout-latency`",
+        ));
+    }
+    if !(entry.target > 0.0 && entry.target < 1.0) {
+        return Some((
+            "the target is not between 0 and 1",
+            "give the share of good events, e.g. `target: 0.99` for 99%",
+        ));
+    }
+    if entry.threshold.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+        return Some((
+            "the threshold is not a positive number",
+            "give a bucket bound of the histogram, in its unit, e.g. `threshold: 0.25`",
+        ));
+    }
+    None
+}
+
 /// The offset of `key` used as a mapping key (`key:`), or anywhere as a fallback.
 fn find_key(text: &str, key: &str) -> Option<usize> {
     let mut from = 0;
@@ -291,6 +386,26 @@ mod tests {
         assert_eq!(config.severity(Rule::NameTypeInName), Severity::Off);
         assert_eq!(config.overrides["orders_by_customer"].series, 5000);
         assert_eq!(config.services["shop"].krate, "shop-server");
+    }
+
+    #[test]
+    fn reads_objectives_and_points_at_bad_ones() {
+        let text = "objectives:\n  checkout-latency: { metric: checkout_duration_seconds, threshold: 1, target: 0.99 }\n  \
+                    payments: { metric: checkout_payments, target: 0.995 }\n  Bad: { metric: x, target: 1.5 }\n";
+        let (config, findings) = parse(text);
+        let latency = &config.objectives["checkout-latency"];
+        assert_eq!(latency.metric, "checkout_duration_seconds");
+        assert_eq!((latency.target, latency.threshold), (0.99, Some(1.0)));
+        assert_eq!(config.objectives["payments"].threshold, None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(&text[findings[0].span.range.clone()], "Bad");
+        let (_, findings) =
+            parse("objectives: { slow: { metric: x, target: 0.9, treshold: 1 } }\n");
+        assert!(
+            findings[0].message.contains("unknown field `treshold`"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]

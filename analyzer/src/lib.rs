@@ -28,7 +28,7 @@ pub mod workspace;
 
 pub use analysis::{Analysis, Stats};
 pub use catalogue::Rule;
-pub use config::{Config, Limits, Override, ServiceConfig, CONFIG_FILE};
+pub use config::{Config, Limits, ObjectiveConfig, Override, ServiceConfig, CONFIG_FILE};
 pub use finding::Finding;
 pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,

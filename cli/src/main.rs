@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod dashboards;
 mod diff;
 mod explain;
 mod manifest;
@@ -18,6 +19,7 @@ use clap::{Parser, Subcommand};
 
 use check::{Color, Format};
 use manifest::ManifestFormat;
+use tallyho_codegen::Outputs;
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +59,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ManifestFormat::Yaml)]
         format: ManifestFormat,
         /// Fail if the file (-o, else tallyho.manifest.yaml at the workspace root) is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Generate Grafana and Datadog dashboards and Prometheus rules per service from the
+    /// manifest, or check the committed ones are current. Without --grafana, --datadog or
+    /// --rules, all three.
+    Dashboards {
+        /// Path to the workspace's (or a member's) Cargo.toml.
+        #[arg(long, value_name = "PATH", conflicts_with = "from_manifest")]
+        manifest_path: Option<PathBuf>,
+        /// Read this manifest file (YAML or JSON) instead of analysing the workspace.
+        #[arg(long, value_name = "FILE")]
+        from_manifest: Option<PathBuf>,
+        /// The output folder (default: `dashboards/` at the workspace root, or beside the
+        /// manifest file).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Grafana dashboards and their provisioning config.
+        #[arg(long)]
+        grafana: bool,
+        /// Datadog dashboards.
+        #[arg(long)]
+        datadog: bool,
+        /// Prometheus recording and alerting rules, with `promtool test rules` tests.
+        #[arg(long)]
+        rules: bool,
+        /// Fail if the files in the output folder are stale or missing.
         #[arg(long)]
         check: bool,
     },
@@ -104,6 +133,29 @@ fn main() -> ExitCode {
             format,
             check,
         } => manifest::run(manifest_path, output, format, check),
+        Command::Dashboards {
+            manifest_path,
+            from_manifest,
+            out,
+            grafana,
+            datadog,
+            rules,
+            check,
+        } => {
+            let any = grafana || datadog || rules;
+            let outputs = Outputs {
+                grafana: grafana || !any,
+                datadog: datadog || !any,
+                rules: rules || !any,
+            };
+            dashboards::run(dashboards::Args {
+                manifest_path,
+                from_manifest,
+                out,
+                outputs,
+                check,
+            })
+        }
         Command::Diff { old, new } => diff::run(&old, &new),
         Command::Explain { code } => explain::run(code.as_deref()),
     }

@@ -24,11 +24,29 @@ pub(crate) fn run(
     format: ManifestFormat,
     check: bool,
 ) -> ExitCode {
-    let analysis = match tallyho_analyzer::analyze(manifest_path.as_deref()) {
+    let (manifest, root) = match analyzed(manifest_path.as_deref()) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let text = match format {
+        ManifestFormat::Yaml => manifest.to_yaml(),
+        ManifestFormat::Json => manifest.to_json(),
+    };
+    if check {
+        let path = output.unwrap_or_else(|| root.join("tallyho.manifest.yaml"));
+        return check_committed(&path, &text, &manifest);
+    }
+    write(output.as_deref(), &text, &manifest)
+}
+
+/// The manifest of the workspace at `manifest_path` and the workspace root; the exit code when
+/// it cannot be loaded (2) or its metrics have errors (1, with the errors printed).
+pub(crate) fn analyzed(manifest_path: Option<&Path>) -> Result<(Manifest, PathBuf), ExitCode> {
+    let analysis = match tallyho_analyzer::analyze(manifest_path) {
         Ok(analysis) => analysis,
         Err(err) => {
             eprintln!("error: {err}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     if analysis.has_errors() {
@@ -41,18 +59,12 @@ pub(crate) fn run(
             eprintln!("{}", render::human(&analysis.sources, finding, color));
         }
         eprintln!("error: no manifest while the metrics have errors");
-        return ExitCode::from(1);
+        return Err(ExitCode::from(1));
     }
-    let manifest = Manifest::from_analysis(&analysis);
-    let text = match format {
-        ManifestFormat::Yaml => manifest.to_yaml(),
-        ManifestFormat::Json => manifest.to_json(),
-    };
-    if check {
-        let path = output.unwrap_or_else(|| analysis.workspace.root.join("tallyho.manifest.yaml"));
-        return check_committed(&path, &text, &manifest);
-    }
-    write(output.as_deref(), &text, &manifest)
+    Ok((
+        Manifest::from_analysis(&analysis),
+        analysis.workspace.root.clone(),
+    ))
 }
 
 /// Exit 0 when the file at `path` holds `text`, else 1 with the diff to the committed one.

@@ -275,3 +275,59 @@ fn diff_prints_changes_and_fails_over_budget() {
         Some(2)
     );
 }
+
+#[test]
+fn dashboards_check_passes_on_the_committed_shop_dashboards_and_fails_when_stale() {
+    let shop = fixture("shop");
+    let committed = shop.parent().unwrap().join("dashboards");
+    let out = tallyho(&[
+        "dashboards",
+        "--manifest-path",
+        shop.to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "regenerate: cargo tallyho dashboards --manifest-path fixtures/shop/Cargo.toml\n{}",
+        text(&out.stderr)
+    );
+
+    // The committed manifest gives the same files; a stale copy fails, naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = shop.parent().unwrap().join("tallyho.manifest.yaml");
+    let out = tallyho(&[
+        "dashboards",
+        "--from-manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--grafana",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("grafana/shop.json")).unwrap();
+    let expected = std::fs::read_to_string(committed.join("grafana/shop.json")).unwrap();
+    assert_eq!(written, expected);
+    assert!(
+        !dir.path().join("datadog").exists(),
+        "only what was asked for"
+    );
+    std::fs::write(dir.path().join("grafana/shop.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("grafana/removed-service.json"), "{}").unwrap();
+    let out = tallyho(&[
+        "dashboards",
+        "--from-manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("stale:   "), "{stderr}");
+    assert!(stderr.contains("missing: "), "{stderr}");
+    assert!(
+        stderr.contains("extra:   ") && stderr.contains("removed-service.json (delete it)"),
+        "{stderr}"
+    );
+}

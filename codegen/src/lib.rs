@@ -5,13 +5,20 @@
 
 #![forbid(unsafe_code)]
 
+mod dashboards;
 mod diff;
 mod manifest;
 mod registry;
 mod spelling;
 
+pub use dashboards::{
+    dashboard_uid, generate as generate_dashboards, DashboardError, GeneratedFile, Outputs,
+    DEFAULT_GRAFANA_PATH, ERROR_VALUES, OUTCOME_KEYS,
+};
 pub use diff::{diff, Change, ManifestDiff};
-pub use manifest::{Label, Limits, Manifest, ManifestError, Metric, Service, SCHEMA_VERSION};
+pub use manifest::{
+    Label, Limits, Manifest, ManifestError, Metric, Objective, Service, SCHEMA_VERSION,
+};
 pub use registry::registry_source;
 /// The manifest's typed fields, re-exported so readers of the manifest need no other crate.
 pub use tallyho_spec::{Kind, Unit, ValueType};

@@ -25,6 +25,25 @@ pub struct Manifest {
     pub metrics: Vec<Metric>,
     /// Every service, sorted by name.
     pub services: Vec<Service>,
+    /// Service level objectives from `tallyho.yaml`, sorted by name; omitted when there are
+    /// none, so manifests from before objectives existed read and write unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<Objective>,
+}
+
+/// A service level objective on one metric: what the generated burn-rate alerts watch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    /// Its name in `tallyho.yaml` (lowercase, `-` and `_`), which names its alerts.
+    pub name: String,
+    /// The metric: a histogram, or a counter with an outcome label.
+    pub metric: String,
+    /// The share of good events, in `(0, 1)`.
+    pub target: f64,
+    /// For a histogram, the bucket bound above which an observation is bad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 /// Series limits from `tallyho.yaml`.
@@ -147,6 +166,16 @@ impl Manifest {
             },
             metrics,
             services,
+            objectives: config
+                .objectives
+                .iter()
+                .map(|(name, o)| Objective {
+                    name: name.clone(),
+                    metric: o.metric.clone(),
+                    target: o.target,
+                    threshold: o.threshold,
+                })
+                .collect(),
         }
     }
 

@@ -7,11 +7,16 @@
 
 #![forbid(unsafe_code)]
 
+mod datadog;
 mod kind;
 mod labels;
 mod name;
 mod unit;
 
+pub use datadog::{
+    datadog_histogram_part, datadog_metric_names, datadog_tag, sanitize_tag_part,
+    DATADOG_BUCKET_TAG, DATADOG_HISTOGRAM_PARTS,
+};
 pub use kind::{Kind, ValueType};
 pub use labels::{
     label_key_problem, KeyProblem, MAX_LABEL_VALUE_BYTES, OVERFLOW_VALUE, RESERVED_LABEL_KEYS,

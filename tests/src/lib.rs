@@ -38,6 +38,31 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// `python3`, when it can import every module in `modules`; in CI their absence fails the
+/// test (`.ci/run` installs tests/requirements.txt), elsewhere the test is skipped.
+pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
+    let python = tool("python3")?;
+    let imports = modules
+        .iter()
+        .map(|m| format!("import {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ok = Command::new(&python)
+        .args(["-c", &imports])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            !is_ci(),
+            "python3 cannot import {modules:?}; run `pip install -r tests/requirements.txt`"
+        );
+        eprintln!("skipping: python3 cannot import {modules:?}");
+        return None;
+    }
+    Some(python)
+}
+
 /// Runs `promtool check metrics` on `text` and fails the test on any problem it reports.
 pub fn promtool_check(text: &str) {
     let Some(promtool) = tool("promtool") else {
@@ -174,13 +199,33 @@ impl Prometheus {
     /// Starts Prometheus scraping `target` as job `job`; `None` (the test skips) when it is not
     /// installed outside CI.
     pub fn scraping(target: std::net::SocketAddr, job: &str) -> Option<Prometheus> {
+        Prometheus::scraping_with_rules(target, job, &[])
+    }
+
+    /// Starts Prometheus scraping `target` as job `job` and evaluating the rule files at
+    /// `rules` every second.
+    pub fn scraping_with_rules(
+        target: std::net::SocketAddr,
+        job: &str,
+        rules: &[PathBuf],
+    ) -> Option<Prometheus> {
         let binary = tool("prometheus")?;
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("prometheus.yml");
+        let rule_files: String = if rules.is_empty() {
+            " []\n".to_owned()
+        } else {
+            rules
+                .iter()
+                .map(|path| format!("\n  - '{}'", path.display()))
+                .collect::<String>()
+                + "\n"
+        };
         std::fs::write(
             &config,
             format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+                 rule_files:{rule_files}\
                  scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
             ),
         )
