@@ -111,7 +111,7 @@ fn each_binary_of_a_package_gets_its_own_service_and_metrics() {
         source[start..start + source[start..].find("LINKED\n").expect("its list")].to_owned()
     };
     let ingest = arm("two-bins-ingest");
-    assert!(ingest.contains("&self::INGEST_BATCHES") && ingest.contains("&self::STORE_READS"));
+    assert!(ingest.contains("&INGEST_BATCHES") && ingest.contains("&STORE_READS"));
     assert!(
         !ingest.contains("REPORT_RENDER_DURATION_SECONDS"),
         "{ingest}"

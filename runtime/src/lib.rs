@@ -71,13 +71,23 @@ pub use value::{ConstZero, Value};
 ///     // ...
 /// }
 /// ```
+///
+/// The generated file names the runtime `tallyho`, which this macro binds to the runtime
+/// however the dependency is named (`metrics = { package = "tallyho" }` works).
 #[macro_export]
 macro_rules! include_registry {
     () => {{
-        mod tallyho_registry {
-            include!(concat!(env!("OUT_DIR"), "/tallyho_registry.rs"));
-        }
-        tallyho_registry::register();
+        #[allow(unused_imports)]
+        use $crate as tallyho;
+        include!(concat!(
+            env!(
+                "OUT_DIR",
+                "tallyho::include_registry!() includes the registry tallyho-build writes: add \
+                 `tallyho-build` to [build-dependencies] and a build.rs containing \
+                 `fn main() { tallyho_build::Builder::new().compile().unwrap(); }`"
+            ),
+            "/tallyho_registry.rs"
+        ))
     }};
 }
 
