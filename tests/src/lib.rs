@@ -2,6 +2,9 @@
 //! tools, plain HTTP on loopback, child processes that die with the test.
 
 use std::io::Write;
+
+/// The JSON the helpers return, for tests that inspect it.
+pub use serde_json;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
