@@ -490,6 +490,10 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body as sent.
     pub body: Vec<u8>,
+    /// The status the receiver answered (or began to answer, when `delayed`).
+    pub status: u16,
+    /// Whether the answer was held back (a slow endpoint): the client may have given up.
+    pub delayed: bool,
 }
 
 impl Request {
@@ -556,7 +560,7 @@ impl Receiver {
         }
     }
 
-    /// Answers `status` from now on, after `delay`.
+    /// Answers `status` from now on, after `delay`, with `Retry-After: 1` on a 429.
     pub fn answer(&self, status: u16, delay: std::time::Duration) {
         *self.answer.lock().unwrap() = Answer { status, delay };
     }
@@ -621,19 +625,26 @@ fn serve_one(
             .unwrap_or(0);
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(()); // Shut down: the connection closes unanswered.
+        }
+        let Answer { status, delay } = *answer.lock().unwrap();
         requests.lock().unwrap().push(Request {
             path,
             headers,
             body,
+            status,
+            delayed: !delay.is_zero(),
         });
-        let Answer { status, delay } = *answer.lock().unwrap();
         std::thread::sleep(delay);
-        if stop.load(std::sync::atomic::Ordering::SeqCst) {
-            return Ok(());
-        }
+        let retry_after = if status == 429 {
+            "Retry-After: 1\r\n"
+        } else {
+            ""
+        };
         write!(
             writer,
-            "HTTP/1.1 {status} Test\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+            "HTTP/1.1 {status} Test\r\n{retry_after}Content-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
         )?;
     }
 }

@@ -42,7 +42,7 @@ print(len(payload.series))
 "#;
 
 /// The JSON body of a request, inflated and validated against the official models.
-fn payload(request: &Request) -> Option<Value> {
+pub(crate) fn payload(request: &Request) -> Option<Value> {
     let python = python_with(&["datadog_api_client"])?;
     assert_eq!(request.path, "/api/v2/series");
     assert_eq!(request.header("dd-api-key"), Some("test-key"));
@@ -64,7 +64,7 @@ fn payload(request: &Request) -> Option<Value> {
 }
 
 /// The series named `metric` whose own tags (besides service and env) are `tags`.
-fn series<'a>(doc: &'a Value, metric: &str, tags: &[&str]) -> &'a Value {
+pub(crate) fn series<'a>(doc: &'a Value, metric: &str, tags: &[&str]) -> &'a Value {
     let mut want: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
     want.extend(["env:test".to_owned(), "service:pushdemo".to_owned()]);
     want.sort();
@@ -85,7 +85,7 @@ fn series<'a>(doc: &'a Value, metric: &str, tags: &[&str]) -> &'a Value {
         .unwrap_or_else(|| panic!("no {metric} {tags:?}"))
 }
 
-fn value(doc: &Value, metric: &str, tags: &[&str]) -> f64 {
+pub(crate) fn value(doc: &Value, metric: &str, tags: &[&str]) -> f64 {
     let s = series(doc, metric, tags);
     assert_eq!(s["points"].as_array().unwrap().len(), 1);
     s["points"][0]["value"].as_f64().unwrap()

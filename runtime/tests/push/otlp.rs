@@ -59,7 +59,7 @@ fn attributes(list: &Value) -> Vec<(String, String)> {
     pairs
 }
 
-fn metric<'a>(request: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn metric<'a>(request: &'a Value, name: &str) -> &'a Value {
     request["resource_metrics"][0]["scope_metrics"][0]["metrics"]
         .as_array()
         .unwrap()
@@ -69,7 +69,7 @@ fn metric<'a>(request: &'a Value, name: &str) -> &'a Value {
 }
 
 /// The data point whose attributes are exactly `labels`.
-fn point<'a>(metric: &'a Value, kind: &str, labels: &[(&str, &str)]) -> &'a Value {
+pub(crate) fn point<'a>(metric: &'a Value, kind: &str, labels: &[(&str, &str)]) -> &'a Value {
     let mut labels: Vec<(String, String)> = labels
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -83,7 +83,7 @@ fn point<'a>(metric: &'a Value, kind: &str, labels: &[(&str, &str)]) -> &'a Valu
         .unwrap_or_else(|| panic!("no point {labels:?} in {metric}"))
 }
 
-fn int(v: &Value) -> i64 {
+pub(crate) fn int(v: &Value) -> i64 {
     match v {
         Value::String(s) => s.parse().unwrap(),
         Value::Number(n) => n.as_i64().unwrap(),
