@@ -87,3 +87,52 @@ impl Deltas {
         self.delivered.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: Key = ("jobs", 0, Part::Value);
+
+    #[test]
+    fn deltas_move_forward_only_on_commit() {
+        let mut deltas = Deltas::default();
+        let mut pending = Pending::new();
+        // First sighting: the whole total.
+        assert_eq!(
+            deltas.counter(KEY, Sample::U64(5), &mut pending),
+            Sample::U64(5)
+        );
+        // Not committed (the push failed): the next push still counts from zero.
+        pending.clear();
+        assert_eq!(
+            deltas.counter(KEY, Sample::U64(7), &mut pending),
+            Sample::U64(7)
+        );
+        deltas.commit(pending.drain(..));
+        assert_eq!(
+            deltas.counter(KEY, Sample::U64(7), &mut pending),
+            Sample::U64(0)
+        );
+        assert_eq!(
+            deltas.counter(KEY, Sample::U64(10), &mut pending),
+            Sample::U64(3)
+        );
+        // A lower total is a reset: all of it is new.
+        assert_eq!(
+            deltas.counter(KEY, Sample::U64(2), &mut pending),
+            Sample::U64(2)
+        );
+        // Sums may go down; floats subtract.
+        let sum = ("h", 0, Part::Sum);
+        deltas.commit([(sum, Sample::F64(1.5))]);
+        assert_eq!(deltas.sum(sum, 1.0, &mut pending), -0.5);
+        // One entry per value, however many pushes.
+        for total in 0..100 {
+            let mut pending = Pending::new();
+            deltas.counter(KEY, Sample::U64(total), &mut pending);
+            deltas.commit(pending);
+        }
+        assert_eq!(deltas.len(), 2);
+    }
+}

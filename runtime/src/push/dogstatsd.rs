@@ -141,9 +141,9 @@ impl DogStatsD {
             #[cfg(not(unix))]
             Target::Unix(_) => return Err(ConfigError::new("Unix sockets need a Unix system")),
         };
-        for s in [socket.set_nonblocking()] {
-            s.map_err(|e| ConfigError::new(format!("cannot configure the socket: {e}")))?;
-        }
+        socket
+            .set_nonblocking()
+            .map_err(|e| ConfigError::new(format!("cannot configure the socket: {e}")))?;
         let mut fixed_tags = String::new();
         datadog_names::tag("service", crate::service(), &mut fixed_tags);
         for (key, value) in &self.tags {

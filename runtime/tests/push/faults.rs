@@ -83,13 +83,13 @@ impl Kind {
     /// What the backend holds for the series after these requests: the sum of accepted
     /// deltas, or the last accepted total.
     fn accepted(self, requests: &[Request]) -> f64 {
-        let accepted = requests
+        let mut accepted = requests
             .iter()
             .filter(|r| (200..300).contains(&r.status) && !r.delayed);
         if self.delta() {
             accepted.map(|r| self.jobs_eu(r)).sum()
         } else {
-            accepted.last().map_or(0.0, |r| self.jobs_eu(r))
+            accepted.next_back().map_or(0.0, |r| self.jobs_eu(r))
         }
     }
 }
