@@ -187,20 +187,7 @@ impl Exporter for DatadogExporter {
     fn push(&mut self) -> Outcome {
         let now = unix_seconds();
         let interval = now.saturating_sub(self.last_delivery).max(1);
-        let mut series = SeriesList::default();
-        let mut encoder = Encoder {
-            list: &mut series,
-            fixed_tags: &self.fixed_tags,
-            host: &self.host,
-            now,
-            interval,
-            deltas: &self.deltas,
-            name: "",
-            kind: Kind::Gauge,
-            tags: String::new(),
-            metric: String::new(),
-        };
-        crate::collect(&mut encoder);
+        let series = collect(&self.fixed_tags, &self.host, now, interval, &self.deltas);
         let mut bytes = 0;
         let mut batches = series.batches();
         let mut delivered_all = true;
@@ -245,6 +232,43 @@ impl Exporter for DatadogExporter {
         }
         Outcome { bytes, result }
     }
+}
+
+/// Every series of one push, encoded.
+fn collect(fixed_tags: &str, host: &str, now: u64, interval: u64, deltas: &Deltas) -> SeriesList {
+    let mut series = SeriesList::default();
+    let mut encoder = Encoder {
+        list: &mut series,
+        fixed_tags,
+        host,
+        now,
+        interval,
+        deltas,
+        name: "",
+        kind: Kind::Gauge,
+        tags: String::new(),
+        metric: String::new(),
+    };
+    crate::collect(&mut encoder);
+    series
+}
+
+/// What one push sends, without sending it: (JSON bytes, compressed bytes), for benchmarks.
+pub(crate) fn encode_for_bench() -> (usize, usize) {
+    let series = collect(
+        "service:bench",
+        "\"host\"",
+        unix_seconds(),
+        60,
+        &Deltas::default(),
+    );
+    let (mut json, mut wire) = (0, 0);
+    for batch in series.batches() {
+        let body = series.body(batch);
+        json += body.len();
+        wire += deflate(&body).map_or(0, |c| c.len());
+    }
+    (json, wire)
 }
 
 /// Deflate (zlib), Datadog's default content encoding.

@@ -198,16 +198,7 @@ impl Exporter for DogStatsDExporter {
     }
 
     fn push(&mut self) -> Outcome {
-        let mut lines = Lines::default();
-        crate::collect(&mut Encoder {
-            lines: &mut lines,
-            fixed_tags: &self.fixed_tags,
-            deltas: &self.deltas,
-            name: "",
-            kind: Kind::Gauge,
-            metric: String::new(),
-            tags: String::new(),
-        });
+        let lines = collect(&self.fixed_tags, &self.deltas);
         let mut bytes = 0;
         let mut result = Ok(());
         let mut datagram = String::new();
@@ -262,6 +253,37 @@ impl Exporter for DogStatsDExporter {
         }
         Outcome { bytes, result }
     }
+}
+
+/// Every line of one push.
+fn collect(fixed_tags: &str, deltas: &Deltas) -> Lines {
+    let mut lines = Lines::default();
+    crate::collect(&mut Encoder {
+        lines: &mut lines,
+        fixed_tags,
+        deltas,
+        name: "",
+        kind: Kind::Gauge,
+        metric: String::new(),
+        tags: String::new(),
+    });
+    lines
+}
+
+/// What one push sends, without sending it: (lines, bytes in datagrams of 1432), for
+/// benchmarks.
+pub(crate) fn encode_for_bench() -> (usize, usize) {
+    let lines = collect("service:bench", &Deltas::default());
+    let mut bytes = 0;
+    let mut datagram = 0;
+    for (line, _) in &lines.items {
+        if datagram > 0 && datagram + 1 + line.len() > UDP_DATAGRAM_BYTES {
+            bytes += datagram;
+            datagram = 0;
+        }
+        datagram += line.len() + usize::from(datagram > 0);
+    }
+    (lines.items.len(), bytes + datagram)
 }
 
 /// Every line of one push, with the delta state each one delivers.

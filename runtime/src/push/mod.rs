@@ -55,3 +55,31 @@ pub use dogstatsd::DogStatsD;
 pub use otlp::{Otlp, Temporality};
 #[cfg(feature = "remote-write")]
 pub use remote_write::RemoteWrite;
+
+/// Encoders without the network, for the benchmarks in `bench/`; not a public API.
+#[doc(hidden)]
+pub mod __bench {
+    /// One remote write push of the whole registry: (protobuf bytes, snappy bytes).
+    #[cfg(feature = "remote-write")]
+    pub fn remote_write() -> (usize, usize) {
+        super::remote_write::encode_for_bench()
+    }
+
+    /// One OTLP push: (protobuf bytes, bytes on the wire).
+    #[cfg(feature = "otlp")]
+    pub fn otlp(delta: bool) -> (usize, usize) {
+        super::otlp::encode_for_bench(delta)
+    }
+
+    /// One Datadog push: (JSON bytes, deflated bytes).
+    #[cfg(feature = "datadog")]
+    pub fn datadog() -> (usize, usize) {
+        super::datadog::encode_for_bench()
+    }
+
+    /// One DogStatsD push: (lines, bytes in datagrams).
+    #[cfg(feature = "dogstatsd")]
+    pub fn dogstatsd() -> (usize, usize) {
+        super::dogstatsd::encode_for_bench()
+    }
+}

@@ -291,6 +291,28 @@ impl Exporter for OtlpExporter {
     }
 }
 
+/// What one push sends, without sending it: (protobuf bytes, the same on the wire), for
+/// benchmarks; `delta` measures the delta bookkeeping too.
+pub(crate) fn encode_for_bench(delta: bool) -> (usize, usize) {
+    let mut body = Vec::new();
+    let temporality = if delta {
+        Temporality::Delta
+    } else {
+        Temporality::Cumulative
+    };
+    let now = now_nanos();
+    encode(
+        &mut body,
+        &[],
+        temporality,
+        now - 1,
+        now,
+        &Deltas::default(),
+        &mut Pending::new(),
+    );
+    (body.len(), body.len())
+}
+
 /// Encodes the registry as an `ExportMetricsServiceRequest` into `out`.
 pub(crate) fn encode(
     out: &mut Vec<u8>,

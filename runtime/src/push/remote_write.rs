@@ -149,6 +149,16 @@ impl Exporter for RemoteWriteExporter {
     }
 }
 
+/// What one push sends, without sending it: (protobuf bytes, snappy bytes), for benchmarks.
+pub(crate) fn encode_for_bench() -> (usize, usize) {
+    let mut body = Vec::new();
+    encode(&mut body, "bench-1", 1_767_225_600_000);
+    let wire = snap::raw::Encoder::new()
+        .compress_vec(&body)
+        .map_or(0, |c| c.len());
+    (body.len(), wire)
+}
+
 /// Encodes the registry as an uncompressed `WriteRequest` into `out`, every sample at
 /// `timestamp_ms`.
 pub(crate) fn encode(out: &mut Vec<u8>, instance: &str, timestamp_ms: i64) {
