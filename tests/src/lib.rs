@@ -8,6 +8,16 @@ pub use serde_json;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// Whether this runs in CI (`CI` set to a true value), where a missing tool is a failure.
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
 /// Finds a tool on PATH. In CI a missing tool fails the test; elsewhere the test is skipped.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -17,8 +27,8 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     });
     if found.is_none() {
         assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "`{name}` is not installed; CI must install it (apt-get install prometheus)"
+            !ci(),
+            "`{name}` is not installed; CI must install it (.ci/run does)"
         );
         eprintln!("skipping: `{name}` is not installed");
     }
@@ -447,7 +457,7 @@ pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
         .is_ok_and(|s| s.success());
     if !ok {
         assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
+            !ci(),
             "python3 cannot import {modules:?}; CI must run pip install -r tests/requirements.txt"
         );
         eprintln!(
