@@ -189,21 +189,18 @@ impl Exporter for DatadogExporter {
         let interval = now.saturating_sub(self.last_delivery).max(1);
         let series = collect(&self.fixed_tags, &self.host, now, interval, &self.deltas);
         let mut bytes = 0;
-        let mut batches = series.batches();
         let mut delivered_all = true;
         let mut result = Ok(());
-        while let Some(batch) = batches.pop() {
-            let body = series.body(batch.clone());
-            let Ok(compressed) = deflate(&body) else {
-                result = Err(Reason::Transport.into());
-                break;
-            };
-            if compressed.len() > MAX_COMPRESSED && batch.len() > 1 {
-                let middle = batch.start + batch.len() / 2;
-                batches.push(middle..batch.end);
-                batches.push(batch.start..middle);
-                continue;
+        let batches = match compressed_batches(&series) {
+            Ok(batches) => batches,
+            Err(_) => {
+                return Outcome {
+                    bytes,
+                    result: Err(Reason::Transport.into()),
+                }
             }
+        };
+        for (batch, compressed) in batches {
             bytes += compressed.len() as u64;
             let sent = self.client.post(
                 &self.url,
@@ -234,6 +231,24 @@ impl Exporter for DatadogExporter {
     }
 }
 
+/// The request bodies of one push, deflated: runs of series under the decompressed limit,
+/// halved until each is under the compressed limit too (a single series always fits).
+fn compressed_batches(series: &SeriesList) -> std::io::Result<Vec<(Range<usize>, Vec<u8>)>> {
+    let mut done = Vec::new();
+    let mut todo = series.batches();
+    while let Some(batch) = todo.pop() {
+        let compressed = deflate(&series.body(batch.clone()))?;
+        if compressed.len() > MAX_COMPRESSED && batch.len() > 1 {
+            let middle = batch.start + batch.len() / 2;
+            todo.push(middle..batch.end);
+            todo.push(batch.start..middle);
+        } else {
+            done.push((batch, compressed));
+        }
+    }
+    Ok(done)
+}
+
 /// Every series of one push, encoded.
 fn collect(fixed_tags: &str, host: &str, now: u64, interval: u64, deltas: &Deltas) -> SeriesList {
     let mut series = SeriesList::default();
@@ -262,12 +277,8 @@ pub(crate) fn encode_for_bench() -> (usize, usize) {
         60,
         &Deltas::default(),
     );
-    let (mut json, mut wire) = (0, 0);
-    for batch in series.batches() {
-        let body = series.body(batch);
-        json += body.len();
-        wire += deflate(&body).map_or(0, |c| c.len());
-    }
+    let json = series.json.len();
+    let wire = compressed_batches(&series).map_or(0, |b| b.iter().map(|(_, c)| c.len()).sum());
     (json, wire)
 }
 
@@ -434,5 +445,57 @@ impl Visitor for Encoder<'_> {
             );
             self.item(".bucket", Some(("upper_bound", bound)), true, delta as f64);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// A list of `n` series of about `size` bytes each, hard to compress.
+    fn series(n: usize, size: usize) -> SeriesList {
+        let mut list = SeriesList::default();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..n {
+            let start = list.json.len();
+            list.json
+                .push_str("{\"metric\":\"m\",\"points\":[],\"tags\":[\"");
+            for _ in 0..size {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                list.json.push(char::from(
+                    b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize],
+                ));
+            }
+            list.json.push_str("\"]}");
+            list.items.push((start..list.json.len(), 0..0));
+        }
+        list
+    }
+
+    #[test]
+    fn batches_respect_both_size_limits_and_keep_every_series_once() {
+        // 60 series of 100 KB: 6 MB of JSON (over the 5 MB limit), about 4 MB deflated
+        // (about 8 times the 512 KB limit).
+        let list = series(60, 100_000);
+        let batches = compressed_batches(&list).unwrap();
+        assert!(batches.len() >= 8, "{} batches", batches.len());
+        let mut next = 0;
+        for (batch, compressed) in &batches {
+            assert_eq!(batch.start, next, "in order, none skipped or repeated");
+            next = batch.end;
+            assert!(compressed.len() <= MAX_COMPRESSED);
+            let mut json = String::new();
+            flate2::read::ZlibDecoder::new(&compressed[..])
+                .read_to_string(&mut json)
+                .unwrap();
+            assert!(json.len() <= MAX_DECOMPRESSED);
+            assert_eq!(json, String::from_utf8(list.body(batch.clone())).unwrap());
+        }
+        assert_eq!(next, 60);
+        // Small pushes stay one request.
+        assert_eq!(compressed_batches(&series(100, 100)).unwrap().len(), 1);
     }
 }

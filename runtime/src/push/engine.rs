@@ -263,6 +263,97 @@ impl Jitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    /// An exporter that answers from a script (then succeeds) and counts its pushes.
+    struct Scripted {
+        script: VecDeque<Option<Reason>>,
+        panic_first: bool,
+        calls: Arc<AtomicUsize>,
+    }
+
+    impl Exporter for Scripted {
+        fn name(&self) -> ExporterName {
+            ExporterName::Dogstatsd
+        }
+
+        fn push(&mut self) -> Outcome {
+            let call = self.calls.fetch_add(1, SeqCst);
+            if self.panic_first && call == 0 {
+                panic!("a bug in an exporter");
+            }
+            Outcome {
+                bytes: 1,
+                result: match self.script.pop_front().flatten() {
+                    Some(reason) => Err(reason.into()),
+                    None => Ok(()),
+                },
+            }
+        }
+    }
+
+    fn start(script: &[Option<Reason>], panic_first: bool) -> (Pusher, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let exporter = Scripted {
+            script: script.iter().copied().collect(),
+            panic_first,
+            calls: Arc::clone(&calls),
+        };
+        let pusher = Pusher::spawn(exporter, Duration::from_secs(3600)).unwrap();
+        (pusher, calls)
+    }
+
+    fn wait_for(calls: &AtomicUsize, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while calls.load(SeqCst) < n {
+            assert!(
+                Instant::now() < deadline,
+                "{} pushes, not {n}",
+                calls.load(SeqCst)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn retryable_failures_are_retried_before_the_next_tick() {
+        let script = [Some(Reason::ServerError), Some(Reason::Throttled), None];
+        let (pusher, calls) = start(&script, false);
+        pusher.push_now();
+        // The interval is an hour: these are the backoff's retries.
+        wait_for(&calls, 3);
+        std::thread::sleep(Duration::from_millis(1200));
+        assert_eq!(
+            calls.load(SeqCst),
+            3,
+            "after a success, the next push is the tick"
+        );
+        pusher.shutdown();
+        assert_eq!(calls.load(SeqCst), 4, "shutdown pushes once more");
+    }
+
+    #[test]
+    fn a_rejected_push_waits_for_the_next_tick() {
+        let (pusher, calls) = start(&[Some(Reason::Rejected)], false);
+        pusher.push_now();
+        wait_for(&calls, 1);
+        std::thread::sleep(Duration::from_millis(1200));
+        assert_eq!(calls.load(SeqCst), 1);
+        drop(pusher);
+        assert_eq!(calls.load(SeqCst), 2);
+    }
+
+    #[test]
+    fn a_panicking_exporter_keeps_its_thread() {
+        let (pusher, calls) = start(&[], true);
+        pusher.push_now();
+        wait_for(&calls, 1);
+        // The panic counted as a retryable failure: a retry comes without being asked.
+        wait_for(&calls, 2);
+        pusher.shutdown();
+        assert_eq!(calls.load(SeqCst), 3);
+    }
 
     #[test]
     fn backoff_doubles_within_jitter() {
