@@ -73,7 +73,9 @@ impl Otlp {
     /// Configuration from the OpenTelemetry variables: `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`
     /// (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (plus `/v1/metrics`; default
     /// `http://localhost:4318`), `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS`,
-    /// `OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT` (milliseconds), `OTEL_SERVICE_NAME`,
+    /// `OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT` (milliseconds),
+    /// `OTEL_EXPORTER_OTLP_[METRICS_]CERTIFICATE` (trusted roots, PEM),
+    /// `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds), `OTEL_SERVICE_NAME`,
     /// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`
     /// (`cumulative`, `delta` or `lowmemory`, which is delta for counters and histograms),
     /// then the common `TALLYHO_PUSH_*` settings.
@@ -104,6 +106,19 @@ impl Otlp {
         ] {
             if let Some(timeout) = env::millis(name)? {
                 otlp.common.timeout = timeout;
+            }
+        }
+        if let Some(interval) = env::millis("OTEL_METRIC_EXPORT_INTERVAL")? {
+            otlp = otlp.interval(interval);
+        }
+        for name in [
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+        ] {
+            if let Some(path) = env::var(name) {
+                let pem = std::fs::read(&path)
+                    .map_err(|e| ConfigError::new(format!("{name}: cannot read {path}: {e}")))?;
+                otlp.common.roots_pem = Some(pem);
             }
         }
         if let Some(list) = env::var("OTEL_RESOURCE_ATTRIBUTES") {

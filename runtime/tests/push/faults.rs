@@ -98,6 +98,18 @@ impl Kind {
 /// `name` with `region` and no `retried` label.
 fn remote_write_value(request: &Request, name: &str, region: &str) -> f64 {
     assert_eq!(request.header("content-encoding"), Some("snappy"));
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/x-protobuf")
+    );
+    assert_eq!(
+        request.header("x-prometheus-remote-write-version"),
+        Some("0.1.0")
+    );
+    assert!(request
+        .header("user-agent")
+        .unwrap()
+        .starts_with("tallyho/"));
     let body = snap::raw::Decoder::new()
         .decompress_vec(&request.body)
         .expect("snappy block");
