@@ -168,6 +168,22 @@ fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     })
 }
 
+/// Failed pushes the Datadog exporter reported about itself with `reason`, summed over the
+/// accepted payloads (they are counts).
+fn datadog_failures(requests: &[Request], reason: &str) -> f64 {
+    requests
+        .iter()
+        .filter(|r| r.status == 200 && !r.delayed)
+        .map(|r| {
+            datadog::value(
+                &datadog::payload(r).unwrap(),
+                "tallyho_push_failures",
+                &["exporter:datadog", &format!("reason:{reason}")],
+            )
+        })
+        .sum()
+}
+
 fn settle() {
     std::thread::sleep(Duration::from_millis(1500));
 }
@@ -184,6 +200,9 @@ fn endpoint_down_at_start_then_up() {
         demo.finish();
         let requests = receiver.wait_for(2);
         assert_eq!(kind.accepted(&requests), 2.0, "{kind:?}: nothing twice");
+        if kind == Kind::Datadog {
+            assert!(datadog_failures(&requests, "connect") >= 1.0);
+        }
     }
 }
 
@@ -231,6 +250,14 @@ fn server_errors_and_throttling_are_retried_then_delivered_once() {
             demo.finish();
             let requests = receiver.requests();
             assert_eq!(kind.accepted(&requests), 2.0, "{kind:?} {status}");
+            if kind == Kind::Datadog {
+                let reason = if status == 429 {
+                    "throttled"
+                } else {
+                    "server_error"
+                };
+                assert!(datadog_failures(&requests, reason) >= 2.0, "{status}");
+            }
         }
     }
 }
@@ -254,7 +281,11 @@ fn a_rejected_push_is_not_retried_and_its_values_come_later() {
         // The rejected values were not dropped: the next push carries them too.
         assert_eq!(kind.jobs_eu(accepted), 4.0, "{kind:?}");
         demo.finish();
-        assert_eq!(kind.accepted(&receiver.wait_for(3)), 4.0, "{kind:?}");
+        let requests = receiver.wait_for(3);
+        assert_eq!(kind.accepted(&requests), 4.0, "{kind:?}");
+        if kind == Kind::Datadog {
+            assert_eq!(datadog_failures(&requests, "rejected"), 1.0);
+        }
     }
 }
 
@@ -277,18 +308,7 @@ fn a_slow_endpoint_times_out_and_shutdown_stays_prompt() {
         assert_eq!(kind.accepted(&requests), 2.0, "{kind:?}");
         // The failures were recorded by reason, and exported like any other series.
         if kind == Kind::Datadog {
-            let timeouts: f64 = requests
-                .iter()
-                .filter(|r| !r.delayed)
-                .map(|r| {
-                    datadog::value(
-                        &datadog::payload(r).unwrap(),
-                        "tallyho_push_failures",
-                        &["exporter:datadog", "reason:timeout"],
-                    )
-                })
-                .sum();
-            assert!(timeouts >= 1.0, "{timeouts}");
+            assert!(datadog_failures(&requests, "timeout") >= 1.0);
         }
     }
 }
