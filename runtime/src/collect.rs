@@ -47,6 +47,16 @@ impl<'a> Series<'a> {
         })
     }
 
+    /// The series' position in its family, stable for the life of the process: the key push
+    /// exporters keep per-series state under.
+    #[cfg_attr(
+        not(any(feature = "datadog", feature = "dogstatsd", feature = "otlp")),
+        allow(dead_code)
+    )]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     /// The pre-rendered text of this series: the whole line prefix for counters and gauges,
     /// the label list for histograms.
     pub(crate) fn rendered(&self) -> &'a str {

@@ -24,6 +24,9 @@
 //! register untouched metrics up front. [`encode`] and [`serve`] export the registry as
 //! Prometheus text 0.0.4 or OpenMetrics 1.0.
 
+// The derives name `::tallyho`; this lets the runtime derive its own label sets.
+extern crate self as tallyho;
+
 mod collect;
 mod counter;
 mod escape;
@@ -35,6 +38,8 @@ mod http;
 mod interner;
 mod labels;
 mod metadata;
+#[cfg(feature = "_push")]
+pub mod push;
 mod registry;
 mod series;
 mod service;

@@ -4,6 +4,9 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
+
+/// The JSON the helpers return, for tests that inspect it.
+pub use serde_json;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -31,7 +34,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     if found.is_none() {
         assert!(
             !is_ci(),
-            "`{name}` is not installed; CI must install it (apt-get install prometheus)"
+            "`{name}` is not installed; CI must install it (.ci/run does)"
         );
         announce_skip(&format!("`{name}` is not installed"));
     }
@@ -57,7 +60,7 @@ pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
             !is_ci(),
             "python3 cannot import {modules:?}; run `pip install -r tests/requirements.txt`"
         );
-        eprintln!("skipping: python3 cannot import {modules:?}");
+        announce_skip(&format!("python3 cannot import {modules:?}"));
         return None;
     }
     Some(python)
@@ -184,10 +187,14 @@ pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// A real Prometheus server on loopback, scraping one target every second.
+/// A real Prometheus server on loopback, scraping one target every second or receiving
+/// remote write.
 pub struct Prometheus {
     /// Its HTTP API address.
     pub addr: std::net::SocketAddr,
+    /// For a server behind TLS and basic auth: a client trusting the test CA, and the
+    /// `Authorization` header.
+    https: Option<(ureq::Agent, String)>,
     _server: KillOnDrop,
     _data: tempfile::TempDir,
 }
@@ -246,14 +253,99 @@ impl Prometheus {
             .expect("prometheus starts");
         Some(Prometheus {
             addr,
+            https: None,
             _server: KillOnDrop(child),
             _data: data,
         })
     }
 
+    /// Starts Prometheus as a remote-write receiver (`/api/v1/write`) behind TLS with the
+    /// test CA's server certificate and basic auth for `user` (whose bcrypt hash is `hash`);
+    /// `None` (the test skips) when it is not installed outside CI.
+    pub fn receiving_remote_write(
+        ca: &TestCa,
+        user: &str,
+        password: &str,
+        hash: &str,
+    ) -> Option<Prometheus> {
+        let binary = tool("prometheus")?;
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = data.path().join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").expect("write config");
+        let web = data.path().join("web.yml");
+        std::fs::write(
+            &web,
+            format!(
+                "tls_server_config:\n  cert_file: {}\n  key_file: {}\nbasic_auth_users:\n  {user}: '{hash}'\n",
+                ca.server_cert.display(),
+                ca.server_key.display()
+            ),
+        )
+        .expect("write web config");
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("address");
+        let child = Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--web.config.file={}", web.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                data.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--web.enable-remote-write-receiver")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts");
+        let roots = ureq::tls::parse_pem(&ca.ca_pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                _ => None,
+            })
+            .collect();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                    .build(),
+            )
+            .build()
+            .into();
+        let auth = format!("Basic {}", base64(format!("{user}:{password}").as_bytes()));
+        Some(Prometheus {
+            addr,
+            https: Some((agent, auth)),
+            _server: KillOnDrop(child),
+            _data: data,
+        })
+    }
+
+    /// The HTTPS URL of `path` on a server started by [`Prometheus::receiving_remote_write`].
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.addr)
+    }
+
+    /// A GET over HTTPS with basic auth: (status, body).
+    pub fn https_get(&self, path: &str, authorized: bool) -> Option<(u16, String)> {
+        let (agent, auth) = self.https.as_ref()?;
+        let mut request = agent.get(self.https_url(path));
+        if authorized {
+            request = request.header("Authorization", auth);
+        }
+        let mut response = request.call().ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.body_mut().read_to_string().ok()?))
+    }
+
     /// A successful API response's JSON.
     pub fn api(&self, path: &str) -> Option<serde_json::Value> {
-        let (status, body) = http_get(self.addr, path).ok()?;
+        let (status, body) = match self.https {
+            Some(_) => self.https_get(path, true)?,
+            None => http_get(self.addr, path).ok()?,
+        };
         let json: serde_json::Value = serde_json::from_str(&body).ok()?;
         (status == 200 && json["status"] == "success").then_some(json)
     }
@@ -295,5 +387,297 @@ impl Prometheus {
     /// The HELP, TYPE and UNIT Prometheus recorded per metric family.
     pub fn metadata(&self) -> serde_json::Value {
         self.api("/api/v1/metadata").expect("metadata")["data"].clone()
+    }
+}
+
+/// Standard base64 with padding.
+pub fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// A certificate authority made for one test, and a server certificate it signed for
+/// `127.0.0.1` and `localhost`.
+pub struct TestCa {
+    /// The CA certificate, PEM: what a client must trust.
+    pub ca_pem: Vec<u8>,
+    /// Its path.
+    pub ca_file: PathBuf,
+    /// The server certificate, PEM.
+    pub server_cert: PathBuf,
+    /// The server's private key, PEM.
+    pub server_key: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Makes a [`TestCa`] with the `openssl` command; `None` (the test skips) when it is not
+/// installed outside CI.
+pub fn test_ca() -> Option<TestCa> {
+    let openssl = tool("openssl")?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(
+        path("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write extensions");
+    let run = |args: &[&str]| {
+        let output = Command::new(&openssl)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl runs");
+        assert!(
+            output.status.success(),
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=tallyho test CA"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+    run(&ca);
+    let mut csr = vec!["req", "-subj", "/CN=localhost"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    run(&csr);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+    Some(TestCa {
+        ca_pem: std::fs::read(path("ca.pem")).expect("read the CA"),
+        ca_file: path("ca.pem"),
+        server_cert: path("server.pem"),
+        server_key: path("server.key"),
+        _dir: dir,
+    })
+}
+
+/// Runs `script` with python3, `input` on its standard input; its standard output, or a
+/// test failure with its error output.
+pub fn run_python(python: &std::path::Path, script: &str, input: &[u8]) -> String {
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("python3 runs");
+    let _ = writer.join();
+    assert!(
+        output.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+/// One HTTP request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The request target, such as `/v1/metrics`.
+    pub path: String,
+    /// Header names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as sent.
+    pub body: Vec<u8>,
+    /// The status the receiver answered (or began to answer, when `delayed`).
+    pub status: u16,
+    /// Whether the answer was held back (a slow endpoint): the client may have given up.
+    pub delayed: bool,
+}
+
+impl Request {
+    /// The first value of header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How a [`Receiver`] answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// How long to wait before answering.
+    pub delay: std::time::Duration,
+}
+
+/// A plain HTTP/1.1 server on loopback that records every request and answers as told:
+/// the backend of the push exporters' tests.
+pub struct Receiver {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+    answer: std::sync::Arc<std::sync::Mutex<Answer>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Listens on `addr` (port 0 for any), answering 200.
+    pub fn start(addr: &str) -> Receiver {
+        use std::sync::{atomic::AtomicBool, Arc, Mutex};
+        let listener = std::net::TcpListener::bind(addr).expect("bind loopback");
+        let addr = listener.local_addr().expect("address");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let answer = Arc::new(Mutex::new(Answer {
+            status: 200,
+            delay: std::time::Duration::ZERO,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (requests, answer, stop) = (requests.clone(), answer.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (requests, answer, stop) = (requests.clone(), answer.clone(), stop.clone());
+                    std::thread::spawn(move || serve_one(stream, &requests, &answer, &stop));
+                }
+            })
+        };
+        Receiver {
+            addr,
+            requests,
+            answer,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Answers `status` from now on, after `delay`, with `Retry-After: 1` on a 429.
+    pub fn answer(&self, status: u16, delay: std::time::Duration) {
+        *self.answer.lock().unwrap() = Answer { status, delay };
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` requests came, and returns them all.
+    pub fn wait_for(&self, n: usize) -> Vec<Request> {
+        eventually(&format!("{n} requests"), || {
+            let requests = self.requests();
+            (requests.len() >= n).then_some(requests)
+        })
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve_one(
+    stream: std::net::TcpStream,
+    requests: &std::sync::Mutex<Vec<Request>>,
+    answer: &std::sync::Mutex<Answer>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, Read};
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    let mut reader = std::io::BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    // Keep-alive: serve requests on this connection until the client closes it.
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+        let mut headers = Vec::new();
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header)?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(()); // Shut down: the connection closes unanswered.
+        }
+        let Answer { status, delay } = *answer.lock().unwrap();
+        requests.lock().unwrap().push(Request {
+            path,
+            headers,
+            body,
+            status,
+            delayed: !delay.is_zero(),
+        });
+        std::thread::sleep(delay);
+        let retry_after = if status == 429 {
+            "Retry-After: 1\r\n"
+        } else {
+            ""
+        };
+        write!(
+            writer,
+            "HTTP/1.1 {status} Test\r\n{retry_after}Content-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+        )?;
     }
 }
