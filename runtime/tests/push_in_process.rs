@@ -22,13 +22,16 @@ struct Live;
 
 static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
 
+// SAFETY: every call forwards to the system allocator with the caller's own arguments.
 unsafe impl GlobalAlloc for Live {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: the caller upholds `alloc`'s contract, which is passed on unchanged.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: `ptr` came from `System.alloc` with this `layout`, as above.
         unsafe { System.dealloc(ptr, layout) }
     }
 }
