@@ -34,20 +34,75 @@ pub fn datadog_histogram_part(name: &str, part: &str) -> String {
     format!("{name}.{part}")
 }
 
-/// A tag `key:value` as Datadog stores it: lowercased, with every character outside
-/// letters, digits and `_ - : . /` replaced by `_`.
+/// A tag `key:value` as Datadog stores it (see [`write_datadog_tag`]).
 pub fn datadog_tag(key: &str, value: &str) -> String {
-    format!("{}:{}", sanitize_tag_part(key), sanitize_tag_part(value))
+    let mut out = String::new();
+    write_datadog_tag(key, value, &mut out);
+    out
 }
 
-/// One side of a tag, sanitised as Datadog does on intake.
+/// One side of a tag, sanitised as Datadog does on intake: a tag key in a `by {}` clause.
 pub fn sanitize_tag_part(text: &str) -> String {
-    text.chars()
-        .map(|c| match c.to_ascii_lowercase() {
-            c @ ('a'..='z' | '0'..='9' | '_' | '-' | ':' | '.' | '/') => c,
-            _ => '_',
-        })
-        .collect()
+    text.chars().map(tag_char).collect()
+}
+
+/// A character of a tag as Datadog keeps it: lowercased letters, digits and `_ - : . /`;
+/// anything else becomes `_`.
+fn tag_char(c: char) -> char {
+    match c.to_ascii_lowercase() {
+        c @ ('a'..='z' | '0'..='9' | '_' | '-' | ':' | '.' | '/') => c,
+        _ => '_',
+    }
+}
+
+/// The longest metric name or tag Datadog keeps.
+const MAX_LEN: usize = 200;
+
+/// A metric name Datadog accepts: starts with a letter, other characters become `_`.
+pub fn write_datadog_metric_name(name: &str, out: &mut String) {
+    let start = out.len();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.push('m');
+    }
+    for c in name.chars() {
+        if out.len() - start >= MAX_LEN {
+            break;
+        }
+        out.push(if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            c
+        } else {
+            '_'
+        });
+    }
+}
+
+/// Appends the tag `key:value`, lowercased and sanitized, at most 200 characters, not
+/// ending in `:`.
+pub fn write_datadog_tag(key: &str, value: &str, out: &mut String) {
+    let start = out.len();
+    for (i, c) in key.chars().chain([':']).chain(value.chars()).enumerate() {
+        if i >= MAX_LEN {
+            break;
+        }
+        out.push(tag_char(c));
+    }
+    if out[start..].starts_with(|c: char| !c.is_ascii_lowercase()) {
+        out.insert(start, 't');
+        out.truncate(start + MAX_LEN);
+    }
+    while out.len() > start && out.ends_with(':') {
+        out.pop();
+    }
+}
+
+/// A bucket bound as Datadog's OpenMetrics check writes it in `upper_bound:` (`inf` last).
+pub fn write_datadog_upper_bound(bound: f64, out: &mut String) {
+    use std::fmt::Write;
+    if bound.is_infinite() {
+        out.push_str("inf");
+    } else {
+        let _ = write!(out, "{bound:?}");
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +125,24 @@ mod tests {
             "method:bank_transfer"
         );
         assert_eq!(datadog_tag("service", "shop"), "service:shop");
+    }
+
+    #[test]
+    fn names_and_tags_follow_datadogs_rules() {
+        let mut out = String::new();
+        write_datadog_metric_name("orders-total", &mut out);
+        assert_eq!(out, "orders_total");
+        out.clear();
+        write_datadog_metric_name("9lives", &mut out);
+        assert_eq!(out, "m9lives");
+        out.clear();
+        write_datadog_tag("region", "EU West/1 é", &mut out);
+        assert_eq!(out, "region:eu_west/1__");
+        out.clear();
+        write_datadog_tag("k", &"x".repeat(300), &mut out);
+        assert_eq!(out.len(), 200);
+        out.clear();
+        write_datadog_tag("_k", "", &mut out);
+        assert_eq!(out, "t_k");
     }
 }

@@ -15,7 +15,8 @@ mod unit;
 
 pub use datadog::{
     datadog_histogram_part, datadog_metric_names, datadog_tag, sanitize_tag_part,
-    DATADOG_BUCKET_TAG, DATADOG_HISTOGRAM_PARTS,
+    write_datadog_metric_name, write_datadog_tag, write_datadog_upper_bound, DATADOG_BUCKET_TAG,
+    DATADOG_HISTOGRAM_PARTS,
 };
 pub use kind::{Kind, ValueType};
 pub use labels::{

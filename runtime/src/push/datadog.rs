@@ -15,7 +15,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::{HistogramSample, Kind, Meta, Sample, Series, Visitor};
 
-use super::datadog_names;
 use super::delta::{self, Deltas, Part, Pending};
 use super::engine::{Exporter, Outcome, Pusher};
 use super::env;
@@ -120,10 +119,10 @@ impl Datadog {
     /// Starts pushing on a background thread.
     pub fn start(self) -> Result<Pusher, ConfigError> {
         let mut tags = String::new();
-        datadog_names::tag("service", crate::service(), &mut tags);
+        tallyho_spec::write_datadog_tag("service", crate::service(), &mut tags);
         for (key, value) in &self.tags {
             tags.push_str("\",\"");
-            datadog_names::tag(key, value, &mut tags);
+            tallyho_spec::write_datadog_tag(key, value, &mut tags);
         }
         let exporter = DatadogExporter {
             client: Client::new(&self.common)?,
@@ -383,7 +382,7 @@ impl Encoder<'_> {
             out.push_str("\",\"");
             out.push_str(key);
             out.push(':');
-            datadog_names::upper_bound(bound, out);
+            tallyho_spec::write_datadog_upper_bound(bound, out);
         }
         out.push_str("\"],\"resources\":[{\"name\":");
         out.push_str(self.host);
@@ -397,7 +396,7 @@ impl Encoder<'_> {
     fn series_tags(&mut self, series: &Series<'_>) {
         self.tags.clear();
         for (key, value) in series.labels() {
-            datadog_names::tag(key, value, &mut self.tags);
+            tallyho_spec::write_datadog_tag(key, value, &mut self.tags);
             self.tags.push_str("\",\"");
         }
     }
@@ -408,7 +407,7 @@ impl Visitor for Encoder<'_> {
         self.name = meta.name();
         self.kind = meta.kind();
         self.metric.clear();
-        datadog_names::metric_name(meta.name(), &mut self.metric);
+        tallyho_spec::write_datadog_metric_name(meta.name(), &mut self.metric);
     }
 
     fn sample(&mut self, series: &Series<'_>, value: Sample) {
@@ -443,7 +442,12 @@ impl Visitor for Encoder<'_> {
                 cumulative,
                 &mut self.list.pending,
             );
-            self.item(".bucket", Some(("upper_bound", bound)), true, delta as f64);
+            self.item(
+                ".bucket",
+                Some((tallyho_spec::DATADOG_BUCKET_TAG, bound)),
+                true,
+                delta as f64,
+            );
         }
     }
 }

@@ -14,7 +14,6 @@ use std::path::PathBuf;
 
 use crate::{HistogramSample, Kind, Meta, Sample, Series, Visitor};
 
-use super::datadog_names;
 use super::delta::{self, Deltas, Part, Pending};
 use super::engine::{Exporter, Outcome, Pusher};
 use super::env;
@@ -145,10 +144,10 @@ impl DogStatsD {
             .set_nonblocking()
             .map_err(|e| ConfigError::new(format!("cannot configure the socket: {e}")))?;
         let mut fixed_tags = String::new();
-        datadog_names::tag("service", crate::service(), &mut fixed_tags);
+        tallyho_spec::write_datadog_tag("service", crate::service(), &mut fixed_tags);
         for (key, value) in &self.tags {
             fixed_tags.push(',');
-            datadog_names::tag(key, value, &mut fixed_tags);
+            tallyho_spec::write_datadog_tag(key, value, &mut fixed_tags);
         }
         let exporter = DogStatsDExporter {
             socket,
@@ -318,8 +317,10 @@ impl Encoder<'_> {
         let _ = write!(out, "{}{suffix}:{value}|{kind}|#{}", self.metric, self.tags);
         out.push_str(self.fixed_tags);
         if let Some(bound) = upper_bound {
-            out.push_str(",upper_bound:");
-            datadog_names::upper_bound(bound, out);
+            out.push(',');
+            out.push_str(tallyho_spec::DATADOG_BUCKET_TAG);
+            out.push(':');
+            tallyho_spec::write_datadog_upper_bound(bound, out);
         }
         lines
             .items
@@ -329,7 +330,7 @@ impl Encoder<'_> {
     fn series_tags(&mut self, series: &Series<'_>) {
         self.tags.clear();
         for (key, value) in series.labels() {
-            datadog_names::tag(key, value, &mut self.tags);
+            tallyho_spec::write_datadog_tag(key, value, &mut self.tags);
             self.tags.push(',');
         }
     }
@@ -340,7 +341,7 @@ impl Visitor for Encoder<'_> {
         self.name = meta.name();
         self.kind = meta.kind();
         self.metric.clear();
-        datadog_names::metric_name(meta.name(), &mut self.metric);
+        tallyho_spec::write_datadog_metric_name(meta.name(), &mut self.metric);
     }
 
     fn sample(&mut self, series: &Series<'_>, value: Sample) {

@@ -35,8 +35,6 @@ mod protobuf;
 
 #[cfg(feature = "datadog")]
 mod datadog;
-#[cfg(any(feature = "datadog", feature = "dogstatsd"))]
-mod datadog_names;
 #[cfg(feature = "dogstatsd")]
 mod dogstatsd;
 #[cfg(feature = "otlp")]
