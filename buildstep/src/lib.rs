@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tallyho_analyzer::{render, Analysis, Severity, Workspace};
-use tallyho_codegen::{registry_source, Manifest};
+use tallyho_codegen::{error_registry_source, registry_source, Manifest};
 
 use cache::{Cache, Outputs};
 
@@ -39,6 +39,7 @@ pub struct Builder {
     registry_file: String,
     manifest_file: String,
     cargo_instructions: bool,
+    fail_on_errors: bool,
 }
 
 /// What a build step did.
@@ -53,6 +54,8 @@ pub struct Report {
     pub parsed: usize,
     /// Warnings passed to cargo.
     pub warnings: usize,
+    /// Errors written into the registry as `compile_error!`s (zero when it lists metrics).
+    pub errors: usize,
     /// The generated registry source.
     pub registry: PathBuf,
     /// The workspace manifest.
@@ -120,6 +123,7 @@ impl Builder {
             registry_file: "tallyho_registry.rs".to_owned(),
             manifest_file: "tallyho.manifest.yaml".to_owned(),
             cargo_instructions: true,
+            fail_on_errors: false,
         }
     }
 
@@ -167,6 +171,14 @@ impl Builder {
         self
     }
 
+    /// Whether metric errors fail the build script itself (default: no). By default they are
+    /// written into the registry as `compile_error!`s, so rustc reports them together with its
+    /// own errors and an IDE still checks the crate; the build fails either way.
+    pub fn fail_on_errors(mut self, on: bool) -> Self {
+        self.fail_on_errors = on;
+        self
+    }
+
     /// Runs the build step.
     pub fn compile(self) -> Result<Report, Error> {
         let started = Instant::now();
@@ -194,6 +206,7 @@ impl Builder {
                 return Ok(Report {
                     cached: true,
                     metrics: outputs.metrics,
+                    errors: 0,
                     parsed: 0,
                     warnings: outputs.warnings.len(),
                     registry: registry_path,
@@ -225,9 +238,24 @@ impl Builder {
         self.emit(&rerun, &warnings);
         if analysis.has_errors() {
             Cache::new(&analysis.workspace, &config_path, &settings, scans, None).save(&out_dir);
-            return Err(Error::Findings {
-                errors: analysis.count(Severity::Error),
-                rendered: rendered(&analysis, Severity::Error).join("\n"),
+            let errors = rendered(&analysis, Severity::Error);
+            if self.fail_on_errors {
+                return Err(Error::Findings {
+                    errors: errors.len(),
+                    rendered: errors.join("\n"),
+                });
+            }
+            // rustc reports them where the registry is included, beside its own errors.
+            write_if_changed(&registry_path, &error_registry_source(&errors))?;
+            return Ok(Report {
+                cached: false,
+                metrics: 0,
+                errors: errors.len(),
+                parsed: analysis.stats.parsed,
+                warnings: warnings.len(),
+                registry: registry_path,
+                manifest: manifest_path,
+                elapsed: started.elapsed(),
             });
         }
 
@@ -252,6 +280,7 @@ impl Builder {
         Ok(Report {
             cached: false,
             metrics,
+            errors: 0,
             parsed: analysis.stats.parsed,
             warnings: warnings.len(),
             registry: registry_path,

@@ -19,6 +19,6 @@ pub use diff::{diff, Change, ManifestDiff};
 pub use manifest::{
     Label, Limits, Manifest, ManifestError, Metric, Objective, Service, SCHEMA_VERSION,
 };
-pub use registry::registry_source;
+pub use registry::{error_registry_source, registry_source};
 /// The manifest's typed fields, re-exported so readers of the manifest need no other crate.
 pub use tallyho_spec::{Kind, Unit, ValueType};

@@ -230,11 +230,8 @@ fn a_metric_error_fails_the_build_with_the_rendered_diagnostic() {
     let output = cargo(&fixture("build-error"), &["build"]);
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("Error: tallyho found 1 metric error"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("cardinality.metric"), "{stderr}");
+    // The build script succeeds; rustc reports the finding where the registry is included.
+    assert!(stderr.contains("error: cardinality.metric"), "{stderr}");
     assert!(stderr.contains("╭─[src/main.rs:10:65]"), "{stderr}");
     assert!(stderr.contains("help: narrow the widest label"), "{stderr}");
 }

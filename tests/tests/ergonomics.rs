@@ -1,5 +1,5 @@
-//! What a Rust team meets first: tallyho under another dependency name, and a forgotten
-//! build script.
+//! What a Rust team meets first: tallyho under another dependency name, a forgotten build
+//! script, and a metric error next to an ordinary compile error.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -63,4 +63,22 @@ fn a_missing_build_script_is_one_error_naming_the_fix() {
     );
     assert!(errors[0].contains("add `tallyho-build` to [build-dependencies] and a build.rs"));
     assert!(errors[1].contains("due to 1 previous error"), "{stderr}");
+}
+
+#[test]
+fn a_metric_error_and_a_type_error_are_reported_together() {
+    let output = build("metric-and-type-error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    // The build script wrote the finding into the registry instead of failing, so rustc
+    // checked the crate and reports its own error beside it.
+    assert!(stderr.contains("error: cardinality.metric"), "{stderr}");
+    assert!(
+        stderr.contains("error[E0308]: mismatched types"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("src/main.rs:12:"),
+        "the finding's place: {stderr}"
+    );
 }
