@@ -93,11 +93,19 @@ fn a_touched_source_file_invalidates_the_cache() {
         source.replace("catalog_cached_products", "catalog_cached_products_total"),
     )
     .unwrap();
-    let err = build().expect_err("a reserved suffix");
-    let debug = format!("{err:?}");
-    assert!(debug.starts_with("tallyho found 1 metric error"), "{debug}");
-    assert!(debug.contains("name.reserved_suffix"), "{debug}");
-    assert!(build().is_err(), "still an error on the rerun");
+    let report = build().expect("errors go into the registry");
+    assert_eq!((report.errors, report.metrics), (1, 0));
+    let registry = std::fs::read_to_string(&report.registry).unwrap();
+    assert!(
+        registry.contains("compile_error!(\"name.reserved_suffix"),
+        "{registry}"
+    );
+    let rerun = build().expect("a rerun");
+    assert_eq!(
+        (rerun.errors, rerun.cached),
+        (1, false),
+        "still an error on the rerun"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -122,9 +130,11 @@ fn another_config_file_can_be_named() {
     std::fs::write(&config, "limits: { series_per_metric: 100 }\n").unwrap();
     let err = builder(out.path())
         .config(&config)
+        .fail_on_errors(true)
         .compile()
         .expect_err("126 series is over 100");
     let debug = format!("{err:?}");
+    assert!(debug.starts_with("tallyho found 1 metric error"), "{debug}");
     assert!(debug.contains("cardinality.metric"), "{debug}");
     assert!(debug.contains("checkout_duration_seconds"), "{debug}");
 }
