@@ -74,6 +74,16 @@ fn check_committed(path: &Path, text: &str, manifest: &Manifest) -> ExitCode {
             eprintln!("tallyho: {} is current", path.display());
             ExitCode::SUCCESS
         }
+        Ok(committed)
+            if Manifest::parse(&committed).is_ok_and(|old| old.same_metrics(manifest)) =>
+        {
+            eprintln!(
+                "tallyho: {} is current (only line numbers moved; `cargo tallyho manifest -o {}` refreshes them)",
+                path.display(),
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
         Ok(committed) => {
             eprintln!(
                 "error: {} is stale; regenerate it with `cargo tallyho manifest -o {}`",

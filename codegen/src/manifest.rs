@@ -208,6 +208,18 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Whether `other` describes the same metrics and services, wherever their declarations
+    /// sit: line numbers are for people reading the file, and an edit that only moves a
+    /// declaration (a comment above it, a function added before it) changes no metric.
+    pub fn same_metrics(&self, other: &Manifest) -> bool {
+        let unplaced = |m: &Manifest| {
+            let mut m = m.clone();
+            m.metrics.iter_mut().for_each(|metric| metric.line = 0);
+            m
+        };
+        unplaced(self) == unplaced(other)
+    }
+
     /// The metric named `name`.
     pub fn metric(&self, name: &str) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.name == name)
