@@ -48,7 +48,7 @@ mod value;
 
 pub use collect::{collect, HistogramSample, Sample, Series, Visitor};
 pub use counter::{Counter, CounterGroup, CounterRef};
-pub use exposition::{encode, encode_into, Format};
+pub use exposition::{encode, encode_into, scrape_response, Format, ScrapeResponse};
 pub use gauge::{Gauge, GaugeGroup, GaugeRef, InFlight};
 pub use histogram::{Histogram, HistogramGroup, HistogramRef, Timer, DEFAULT_BUCKETS};
 pub use http::{

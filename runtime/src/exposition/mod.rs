@@ -29,6 +29,33 @@ pub fn encode_into(format: Format, out: &mut String) {
     }
 }
 
+/// A scrape's response: the body and the `Content-Type` to send it with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ScrapeResponse {
+    /// Every registered metric, in the negotiated format.
+    pub body: String,
+    /// The `Content-Type` header value for `body`.
+    pub content_type: &'static str,
+}
+
+/// Answers a scrape from any HTTP stack: give it the request's `Accept` header (if any), send
+/// back the body with the content type. OpenMetrics when the client prefers it (Prometheus
+/// does), Prometheus text 0.0.4 otherwise.
+///
+/// ```
+/// let response = tallyho::scrape_response(Some("application/openmetrics-text; version=1.0.0"));
+/// assert!(response.content_type.starts_with("application/openmetrics-text"));
+/// assert!(response.body.ends_with("# EOF\n"));
+/// ```
+pub fn scrape_response(accept: Option<&str>) -> ScrapeResponse {
+    let format = accept.map_or(Format::Prometheus, Format::from_accept);
+    ScrapeResponse {
+        body: encode(format),
+        content_type: format.content_type(),
+    }
+}
+
 /// Writes each family's header lines, then its samples.
 struct TextEncoder<'a> {
     out: &'a mut String,
