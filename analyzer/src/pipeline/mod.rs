@@ -104,7 +104,8 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
         externs: &[],
         tallyho: &tallyho,
     };
-    let resolved = resolve::resolve(vec![scan::scan_file(&context, text)]);
+    let scanned = scan::on_parse_stack(|| scan::scan_file(&context, text));
+    let resolved = resolve::resolve(vec![scanned]);
     let mut findings = resolved.findings;
     findings.extend(check::local(&resolved.declarations, &resolved.label_sets));
     (resolved.declarations, findings)
