@@ -12,6 +12,7 @@
 mod analysis;
 mod catalogue;
 mod config;
+mod config_input;
 mod finding;
 mod model;
 mod pipeline;

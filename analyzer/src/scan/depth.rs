@@ -28,8 +28,8 @@ const CHAINING: &[&str] = &[
 
 /// Keywords after which a `|` opens closure parameters.
 const PREFIX: &[&str] = &[
-    "in", "if", "while", "match", "let", "mut", "for", "unsafe", "async", "const", "static",
-    "ref", "loop", "where",
+    "in", "if", "while", "match", "let", "mut", "for", "unsafe", "async", "const", "static", "ref",
+    "loop", "where",
 ];
 
 /// Runs `f` on a new thread with [`PARSE_STACK`]; on this one if no thread can be started.
@@ -138,7 +138,9 @@ impl<'t> Counter<'t> {
     }
 
     fn top(&mut self) -> &mut Frame {
-        self.frames.last_mut().expect("the root frame is never popped")
+        self.frames
+            .last_mut()
+            .expect("the root frame is never popped")
     }
 
     /// Fails when the innermost level is past the limit; `offset` is where that happened.
@@ -167,7 +169,8 @@ impl<'t> Counter<'t> {
     }
 
     fn line_comment(&mut self) {
-        self.at = memchr::memchr(b'\n', &self.text[self.at..]).map_or(self.text.len(), |n| self.at + n);
+        self.at =
+            memchr::memchr(b'\n', &self.text[self.at..]).map_or(self.text.len(), |n| self.at + n);
     }
 
     /// `/* ... */`, nested.
@@ -321,7 +324,11 @@ impl<'t> Counter<'t> {
             self.last = Last::Prefix;
             return self.check(start);
         }
-        self.last = if is(PREFIX) { Last::Prefix } else { Last::Operand };
+        self.last = if is(PREFIX) {
+            Last::Prefix
+        } else {
+            Last::Operand
+        };
         Ok(())
     }
 
@@ -366,7 +373,11 @@ impl<'t> Counter<'t> {
         if self.frames.len() > 1 {
             self.frames.pop();
         }
-        self.last = if byte == b'}' { Last::Brace } else { Last::Operand };
+        self.last = if byte == b'}' {
+            Last::Brace
+        } else {
+            Last::Operand
+        };
     }
 
     /// `|`: opens or closes closure parameters, or is an operator (`||` too).
@@ -455,14 +466,30 @@ mod tests {
 
     /// Each kind of nesting `syn` recurses on, as a whole file nested `n` deep.
     const KINDS: &[(&str, fn(usize) -> String)] = &[
-        ("parens", |n| expr(&format!("{}1{}", "(".repeat(n), ")".repeat(n)))),
-        ("brackets", |n| expr(&format!("{}1{}", "[".repeat(n), "]".repeat(n)))),
-        ("braces", |n| expr(&format!("{}1{}", "{".repeat(n), "}".repeat(n)))),
-        ("generics", |n| ty(&format!("{}u8{}", "Vec<".repeat(n), ">".repeat(n)))),
-        ("shifted generics", |n| ty(&format!("{}u8{}", "Vec<Vec<".repeat(n / 2), ">>".repeat(n / 2)))),
+        ("parens", |n| {
+            expr(&format!("{}1{}", "(".repeat(n), ")".repeat(n)))
+        }),
+        ("brackets", |n| {
+            expr(&format!("{}1{}", "[".repeat(n), "]".repeat(n)))
+        }),
+        ("braces", |n| {
+            expr(&format!("{}1{}", "{".repeat(n), "}".repeat(n)))
+        }),
+        ("generics", |n| {
+            ty(&format!("{}u8{}", "Vec<".repeat(n), ">".repeat(n)))
+        }),
+        ("shifted generics", |n| {
+            ty(&format!(
+                "{}u8{}",
+                "Vec<Vec<".repeat(n / 2),
+                ">>".repeat(n / 2)
+            ))
+        }),
         ("closures", |n| expr(&format!("{}1", "|a| ".repeat(n)))),
         ("empty closures", |n| expr(&format!("{}1", "|| ".repeat(n)))),
-        ("move closures", |n| expr(&format!("{}1", "move |a, b| ".repeat(n)))),
+        ("move closures", |n| {
+            expr(&format!("{}1", "move |a, b| ".repeat(n)))
+        }),
         ("not", |n| expr(&format!("{}x", "!".repeat(n)))),
         ("negation", |n| expr(&format!("{}x", "- ".repeat(n)))),
         ("deref", |n| expr(&format!("{}x", "*".repeat(n)))),
@@ -471,12 +498,26 @@ mod tests {
         ("ranges", |n| expr(&format!("{}x", ".. ".repeat(n)))),
         ("return", |n| expr(&format!("{}1", "return ".repeat(n)))),
         ("break", |n| expr(&format!("{}1", "break ".repeat(n)))),
-        ("else if", |n| expr(&format!("if a {{}}{}", " else if a {}".repeat(n)))),
-        ("fn pointers", |n| ty(&format!("{}u8", "fn() -> ".repeat(n)))),
-        ("dyn", |n| ty(&format!("{}u8{}", "Box<dyn Fn() -> ".repeat(n), ">".repeat(n)))),
-        ("impl", |n| format!("fn f() -> {}u8 {{}}", "impl Fn() -> ".repeat(n))),
+        ("else if", |n| {
+            expr(&format!("if a {{}}{}", " else if a {}".repeat(n)))
+        }),
+        ("fn pointers", |n| {
+            ty(&format!("{}u8", "fn() -> ".repeat(n)))
+        }),
+        ("dyn", |n| {
+            ty(&format!(
+                "{}u8{}",
+                "Box<dyn Fn() -> ".repeat(n),
+                ">".repeat(n)
+            ))
+        }),
+        ("impl", |n| {
+            format!("fn f() -> {}u8 {{}}", "impl Fn() -> ".repeat(n))
+        }),
         ("ref types", |n| ty(&format!("{}u8", "&".repeat(n)))),
-        ("pointer types", |n| ty(&format!("{}u8", "*const ".repeat(n)))),
+        ("pointer types", |n| {
+            ty(&format!("{}u8", "*const ".repeat(n)))
+        }),
         ("sums", |n| expr(&format!("1{}", " + 1".repeat(n)))),
         ("assignments", |n| expr(&format!("{}1", "a = ".repeat(n)))),
         ("method calls", |n| expr(&format!("x{}", ".f()".repeat(n)))),
@@ -485,7 +526,9 @@ mod tests {
         ("tries", |n| expr(&format!("x{}", "?".repeat(n)))),
         ("casts", |n| expr(&format!("x{}", " as u8".repeat(n)))),
         ("tuple fields", |n| expr(&format!("x{}", ".0".repeat(n)))),
-        ("nested generics args", |n| ty(&format!("{}u8{}", "HashMap<u8, ".repeat(n), ">".repeat(n)))),
+        ("nested generics args", |n| {
+            ty(&format!("{}u8{}", "HashMap<u8, ".repeat(n), ">".repeat(n)))
+        }),
     ];
 
     fn expr(e: &str) -> String {
@@ -543,7 +586,10 @@ mod tests {
                 .join()
                 .expect("no panic");
             let codes: Vec<_> = scanned.findings.iter().map(|f| f.code).collect();
-            assert!(!codes.contains(&crate::Rule::SourceTooLarge), "{name}: {codes:?}");
+            assert!(
+                !codes.contains(&crate::Rule::SourceTooLarge),
+                "{name}: {codes:?}"
+            );
         }
     }
 
@@ -571,14 +617,31 @@ mod tests {
             format!("const S: &str = r#\"{deep} \" {deep}\"#;"),
             format!("const S: &[u8] = br##\"{deep} \"# {deep}\"##;"),
             format!("const S: &[u8] = b\"{deep}\"; const C: &CStr = c\"{deep}\";"),
-            format!("fn f<'a>(x: &'a str) -> char {{ '(' }}\n{}", "const C: char = '\\'';\n".repeat(3000)),
-            format!("fn f() {{ {} }}", "if a < b { x = !y; } else { z = &w; }\n".repeat(3000)),
-            format!("fn f() {{ {} }}", "let x = a.b().c()?.d[0] + -e * *f;\n".repeat(3000)),
+            format!(
+                "fn f<'a>(x: &'a str) -> char {{ '(' }}\n{}",
+                "const C: char = '\\'';\n".repeat(3000)
+            ),
+            format!(
+                "fn f() {{ {} }}",
+                "if a < b { x = !y; } else { z = &w; }\n".repeat(3000)
+            ),
+            format!(
+                "fn f() {{ {} }}",
+                "let x = a.b().c()?.d[0] + -e * *f;\n".repeat(3000)
+            ),
             format!("const A: [u8; 9000] = [{}];", "-1, ".repeat(9000)),
             "fn f() { match x { A | B => |c| c, _ => || 1 } }".repeat(3000),
-            format!("{}", "impl<T: Fn() -> u8> Foo for Bar<T> where T: Clone {}\nfn g() -> u8 { 1 }\n".repeat(3000)),
-            format!("fn f() {{ {} }}", "match x { 0 => {} 1 => {} _ => {} }\n".repeat(3000)),
-            "#[derive(Debug)]\nstruct S { a: Vec<Vec<u8>>, b: Option<&'static str> }\n".repeat(3000),
+            format!(
+                "{}",
+                "impl<T: Fn() -> u8> Foo for Bar<T> where T: Clone {}\nfn g() -> u8 { 1 }\n"
+                    .repeat(3000)
+            ),
+            format!(
+                "fn f() {{ {} }}",
+                "match x { 0 => {} 1 => {} _ => {} }\n".repeat(3000)
+            ),
+            "#[derive(Debug)]\nstruct S { a: Vec<Vec<u8>>, b: Option<&'static str> }\n"
+                .repeat(3000),
         ] {
             assert_eq!(too_deep(&text), None, "{}", &text[..200.min(text.len())]);
         }
