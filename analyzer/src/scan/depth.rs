@@ -10,8 +10,8 @@
 //! The count is one linear pass over a light lexer (comments, nested block comments, string,
 //! raw string, byte string and char literals, lifetimes), and errs on the side of counting
 //! more than `syn` recurses: every operator counts, and the count of a bracket level falls
-//! back only where an expression surely ends (`;`, a `,` outside generics, a new statement
-//! after a `}`).
+//! back only where an expression surely ends (`;`, a `,` outside generics, a match arm's
+//! `=>`, a new statement after a `}`).
 
 /// Nesting past this many levels is not parsed. The parsing threads' stack is sized for it
 /// with a margin of at least two in a debug build (`scan::depth` tests measure it).
@@ -395,17 +395,27 @@ impl<'t> Counter<'t> {
         self.check(self.at - 1)
     }
 
-    /// `>` closes a generic if one is open here, and is an operator otherwise; `->` and `=>`
-    /// were counted by their first byte.
+    /// `>` closes a generic if one is open here, and is an operator otherwise; `->` was
+    /// counted by its first byte, and `=>` ends what came before it at this level.
     fn angle_close(&mut self) -> Step {
-        let arrow = self.at >= 2 && matches!(self.text[self.at - 2], b'-' | b'=');
-        let top = self.top();
-        if arrow {
-            // Counted by its first byte.
-        } else if top.angle > 0 {
-            top.angle -= 1;
+        let before = if self.at >= 2 {
+            self.text[self.at - 2]
         } else {
-            top.chain += 1;
+            0
+        };
+        match before {
+            // `=>`: a match arm's pattern ends, and its body starts a new expression.
+            b'=' => self.statement(),
+            // `->`: counted by its first byte.
+            b'-' => {}
+            _ => {
+                let top = self.top();
+                if top.angle > 0 {
+                    top.angle -= 1;
+                } else {
+                    top.chain += 1;
+                }
+            }
         }
         self.last = Last::Prefix;
         self.check(self.at - 1)
@@ -639,6 +649,10 @@ mod tests {
             format!(
                 "fn f() {{ {} }}",
                 "match x { 0 => {} 1 => {} _ => {} }\n".repeat(3000)
+            ),
+            format!(
+                "fn f() {{ match x {{ {} }} }}",
+                "(A, &B) => {}\n[c, ..] => {}\n".repeat(3000)
             ),
             "#[derive(Debug)]\nstruct S { a: Vec<Vec<u8>>, b: Option<&'static str> }\n"
                 .repeat(3000),
