@@ -474,8 +474,11 @@ mod tests {
     use crate::scan::{scan_file, FileContext};
     use crate::source::FileId;
 
+    /// A file nested `n` deep in one way.
+    type Generator = fn(usize) -> String;
+
     /// Each kind of nesting `syn` recurses on, as a whole file nested `n` deep.
-    const KINDS: &[(&str, fn(usize) -> String)] = &[
+    const KINDS: &[(&str, Generator)] = &[
         ("parens", |n| {
             expr(&format!("{}1{}", "(".repeat(n), ")".repeat(n)))
         }),
@@ -550,7 +553,7 @@ mod tests {
     }
 
     /// The deepest `n` the pre-scan lets through.
-    fn deepest(kind: fn(usize) -> String) -> usize {
+    fn deepest(kind: Generator) -> usize {
         let (mut low, mut high) = (0, 4 * MAX_DEPTH);
         assert!(too_deep(&kind(high)).is_some());
         while low + 1 < high {
@@ -641,11 +644,8 @@ mod tests {
             ),
             format!("const A: [u8; 9000] = [{}];", "-1, ".repeat(9000)),
             "fn f() { match x { A | B => |c| c, _ => || 1 } }".repeat(3000),
-            format!(
-                "{}",
-                "impl<T: Fn() -> u8> Foo for Bar<T> where T: Clone {}\nfn g() -> u8 { 1 }\n"
-                    .repeat(3000)
-            ),
+            "impl<T: Fn() -> u8> Foo for Bar<T> where T: Clone {}\nfn g() -> u8 { 1 }\n"
+                .repeat(3000),
             format!(
                 "fn f() {{ {} }}",
                 "match x { 0 => {} 1 => {} _ => {} }\n".repeat(3000)
