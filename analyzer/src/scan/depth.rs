@@ -32,7 +32,8 @@ const PREFIX: &[&str] = &[
     "loop", "where",
 ];
 
-/// Runs `f` on a new thread with [`PARSE_STACK`]; on this one if no thread can be started.
+/// Runs `f` on a new thread with [`PARSE_STACK`]; on this one only if no thread can be
+/// started at all (the system is out of threads or memory).
 pub(crate) fn on_parse_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let job = std::sync::Mutex::new(Some(f));
     // Borrows `job` only, so it is `Copy`: the fallback can call it after a failed spawn.
@@ -86,6 +87,7 @@ enum Last {
     Brace,
 }
 
+/// The pass over one file's bytes.
 struct Counter<'t> {
     text: &'t [u8],
     at: usize,
