@@ -234,9 +234,12 @@ declare_rules! {
         good: "chmod a+r src/metrics.rs",
     }
     SourceTooLarge = "source.too_large", Error {
-        summary: "a source file is under 8 MiB and nests brackets under 256 deep",
-        why: "Generated files that size are not where metrics are declared, and parsing them could \
-              exhaust memory or the stack; the analyzer skips them and says so.",
+        summary: "a source file is under 8 MiB and nests under 512 levels deep",
+        why: "Generated files that size or shape are not where metrics are declared, and parsing \
+              them could exhaust memory or the stack; the analyzer skips them and says so. Every \
+              level the parser recurses on counts: brackets, generics, closures, and chains of \
+              prefix operators, binary operators, method calls and keywords (`return return`, \
+              `else if`) within one expression.",
         bad: "src/generated.rs: 40 MiB",
         good: "move generated code out of src/, or into a crate that does not use tallyho",
     }

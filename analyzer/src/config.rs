@@ -3,11 +3,11 @@
 //! means the defaults.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::catalogue::Rule;
+use crate::config_input::{self, Keys};
 use crate::finding::Finding;
 use crate::severity::Severity;
 use crate::source::{FileId, Span};
@@ -135,7 +135,14 @@ impl Config {
         if text.trim().is_empty() {
             return (config, findings);
         }
-        let spans = Spans { text, file };
+        let spans = Spans {
+            text,
+            file,
+            keys: Keys::index(text),
+        };
+        if let Some(finding) = spans.hostile() {
+            return (config, vec![finding]);
+        }
         let parsed: ConfigFile = match serde_yaml::from_str(text) {
             Ok(parsed) => parsed,
             Err(err) => return (config, vec![spans.invalid_yaml(&err)]),
@@ -161,6 +168,8 @@ impl Config {
 struct Spans<'t> {
     text: &'t str,
     file: FileId,
+    /// Where each key is first written.
+    keys: Keys,
 }
 
 impl Spans<'_> {
@@ -175,7 +184,30 @@ impl Spans<'_> {
 
     /// Where `key` is written as a mapping key (the file's start if it cannot be found).
     fn key(&self, key: &str) -> Span {
-        self.at(find_key(self.text, key).unwrap_or(0), key.len())
+        self.at(self.keys.get(key).unwrap_or(0), key.len())
+    }
+
+    /// `config.invalid` for an anchor or alias, or YAML that expands far past its size.
+    fn hostile(&self) -> Option<Finding> {
+        if let Some(range) = config_input::anchor_or_alias(self.text) {
+            let written = &self.text[range.clone()];
+            let what = if written.starts_with('&') {
+                "an anchor"
+            } else {
+                "an alias"
+            };
+            return Some(
+                Finding::new(Rule::ConfigInvalid, self.at(range.start, range.len()), format!("{CONFIG_FILE} uses {what}, `{written}`"))
+                    .label(what)
+                    .help("write the value out where it is used: anchors and aliases are refused, as they can expand a small file into gigabytes; the defaults apply until it is fixed"),
+            );
+        }
+        let budget = 4 * self.text.len() + 1024;
+        config_input::expands_past(self.text, budget).then(|| {
+            Finding::new(Rule::ConfigInvalid, self.at(0, 0), format!("{CONFIG_FILE} expands to more than {budget} bytes"))
+                .label("expands too far")
+                .help("write the file without anchors, aliases or merge keys; the defaults apply until it is fixed")
+        })
     }
 
     /// `config.invalid` for YAML that does not parse into the schema.
@@ -339,31 +371,6 @@ fn objective_problem(name: &str, entry: &ObjectiveFile) -> Option<(&'static str,
         ));
     }
     None
-}
-
-/// The offset of `key` used as a mapping key (`key:`), or anywhere as a fallback.
-fn find_key(text: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(at) = text[from..].find(key) {
-        let start = from + at;
-        let end = start + key.len();
-        let before_ok = start == 0 || !text.as_bytes()[start - 1].is_ascii_alphanumeric();
-        let after = text[end..].trim_start_matches(['"', '\'']).trim_start();
-        if before_ok && after.starts_with(':') {
-            return Some(start);
-        }
-        from = end;
-    }
-    text.find(key)
-}
-
-/// Reads the configuration file at `path`, if present.
-pub(crate) fn read(path: &Path) -> Option<Result<String, String>> {
-    match std::fs::read(path) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(err) => Some(Err(err.to_string())),
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 mod analysis;
 mod catalogue;
 mod config;
+mod config_input;
 mod finding;
 mod model;
 mod pipeline;
@@ -33,7 +34,7 @@ pub use finding::Finding;
 pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
 };
-pub use pipeline::{analyze, analyze_workspace, check_source};
+pub use pipeline::{analyze, analyze_workspace, check_config, check_source};
 pub use rules::Service;
 pub use scan_cache::ScanCache;
 pub use severity::Severity;

@@ -171,3 +171,177 @@ fn a_missing_manifest_is_an_error_not_a_panic() {
     let err = analyze(Some(Path::new("/nonexistent/Cargo.toml"))).expect_err("no workspace there");
     assert!(err.to_string().contains("cargo metadata failed"), "{err}");
 }
+
+/// Runs `f` on its own thread and fails if it takes over five seconds: a hang is a failure,
+/// not a stuck test run. Not a performance bound.
+fn within_five_seconds<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(f()));
+    receive
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap_or_else(|_| panic!("{what}: no result within 5 s"))
+}
+
+/// Deep nesting of each kind the parser recurses on, 100,000 levels, one file each.
+fn deep_files() -> Vec<(&'static str, String)> {
+    const N: usize = 100_000;
+    let expr = |e: String| format!("use tallyho::Counter;\nfn f() {{\n    let _ = {e};\n}}\n");
+    let ty = |t: String| format!("use tallyho::Counter;\ntype T = {t};\n");
+    vec![
+        (
+            "generics",
+            ty(format!("{}u8{}", "Vec<".repeat(N), ">".repeat(N))),
+        ),
+        (
+            "parens",
+            expr(format!("{}1{}", "(".repeat(N), ")".repeat(N))),
+        ),
+        ("closures", expr(format!("{}1", "|a| ".repeat(N)))),
+        ("not", expr(format!("{}x", "!".repeat(N)))),
+        ("refs", ty(format!("{}u8", "&".repeat(N)))),
+        ("return", expr(format!("{}1", "return ".repeat(N)))),
+        (
+            "else_if",
+            expr(format!("if a {{}}{}", " else if a {}".repeat(N))),
+        ),
+        ("fn_pointers", ty(format!("{}u8", "fn() -> ".repeat(N)))),
+        ("sums", expr(format!("1{}", " + 1".repeat(N)))),
+        ("method_calls", expr(format!("x{}", ".f()".repeat(N)))),
+    ]
+}
+
+#[test]
+fn deep_nesting_of_every_kind_is_reported_per_file() {
+    let files = deep_files();
+    let (_dir, analysis) = within_five_seconds("deep nesting", move || {
+        workspace(|root| {
+            for (name, text) in &files {
+                fs::write(root.join(format!("src/deep_{name}.rs")), text).unwrap();
+            }
+        })
+    });
+    let findings = codes(&analysis);
+    assert_eq!(findings.len(), deep_files().len(), "{findings:?}");
+    for finding in &analysis.findings {
+        assert_eq!(finding.code.code(), "source.too_large");
+        assert!(
+            finding.message.contains("levels deep"),
+            "{}",
+            finding.message
+        );
+        let file = analysis.sources.get(finding.span.file).path.clone();
+        assert!(file.to_string_lossy().contains("deep_"), "{file:?}");
+    }
+    assert_eq!(
+        analysis.declarations.len(),
+        1,
+        "the good declaration is still found"
+    );
+}
+
+/// The analysis of a workspace whose `tallyho.yaml` `setup` writes, within five seconds.
+fn with_config(
+    what: &str,
+    setup: impl FnOnce(&Path) + Send + 'static,
+) -> Vec<(&'static str, String)> {
+    let (_dir, analysis) = within_five_seconds(what, move || {
+        workspace(|root| setup(&root.join("tallyho.yaml")))
+    });
+    assert_eq!(analysis.declarations.len(), 1, "{what}: the scan went on");
+    assert_eq!(
+        analysis.config.limits.series_per_metric, 1000,
+        "{what}: the defaults apply"
+    );
+    codes(&analysis)
+}
+
+#[test]
+fn hostile_configs_are_findings_in_bounded_time_and_memory() {
+    let big = |n| {
+        format!(
+            "a: &a \"{}\"\nb: [{}]\n",
+            "x".repeat(n),
+            "*a,".repeat(100_000)
+        )
+    };
+    for (what, text, expected) in [
+        (
+            "a 4 MB alias bomb",
+            big(1 << 20),
+            "over the 1048576 byte limit",
+        ),
+        (
+            "an alias bomb under the size limit",
+            big(500_000),
+            "uses an anchor, `&a`",
+        ),
+        (
+            "an alias",
+            "limits: { series_per_metric: *n }".to_owned(),
+            "uses an alias, `*n`",
+        ),
+        (
+            "a huge file",
+            format!("# {}\n", "x".repeat(8 << 20)),
+            "over the 1048576 byte limit",
+        ),
+    ] {
+        let findings = with_config(what, move |path| fs::write(path, text).unwrap());
+        assert_eq!(findings.len(), 1, "{what}: {findings:?}");
+        assert_eq!(findings[0].0, "config.invalid", "{what}");
+        assert!(
+            findings[0].1.contains(expected),
+            "{what}: {}",
+            findings[0].1
+        );
+    }
+    let fifo = with_config("a FIFO", |path| {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    });
+    assert!(
+        fifo[0].1.contains("it is a FIFO, not a regular file"),
+        "{fifo:?}"
+    );
+    let zero = with_config("a symlink to /dev/zero", |path| {
+        std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+    });
+    assert!(
+        zero[0].1.contains("it is a device, not a regular file"),
+        "{zero:?}"
+    );
+    let dir = with_config("a directory", |path| fs::create_dir(path).unwrap());
+    assert!(dir[0].1.contains("it is a directory"), "{dir:?}");
+}
+
+#[test]
+fn twenty_thousand_overrides_are_read_in_linear_time() {
+    let mut text = String::from("overrides:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "  metric_{i:05}: {{ series: 5000, reason: reviewed }}\n"
+        ));
+    }
+    text.push_str("  orders_processed: { series: 5000, reason: reviewed }\n");
+    assert!(text.len() < 1 << 20);
+    let (_dir, analysis) = within_five_seconds("20,000 overrides", move || {
+        workspace(|root| fs::write(root.join("tallyho.yaml"), text).unwrap())
+    });
+    assert_eq!(analysis.config.overrides.len(), 20_001);
+    let unused: Vec<_> = codes(&analysis);
+    assert_eq!(unused.len(), 20_000);
+    assert!(unused
+        .iter()
+        .all(|(code, _)| *code == "config.unused_override"));
+    // Each points at its own key.
+    let last = analysis
+        .findings
+        .iter()
+        .find(|f| f.message.contains("metric_19999"))
+        .unwrap();
+    let file = analysis.sources.get(last.span.file);
+    assert_eq!(&file.text[last.span.range.clone()], "metric_19999");
+}

@@ -24,7 +24,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tallyho_analyzer::{render, Analysis, Severity, Workspace};
+use tallyho_analyzer::{render, Analysis, Rule, Severity, Workspace};
 use tallyho_codegen::{error_registry_source, registry_source, Manifest};
 
 use cache::{Cache, Outputs};
@@ -173,7 +173,9 @@ impl Builder {
 
     /// Whether metric errors fail the build script itself (default: no). By default they are
     /// written into the registry as `compile_error!`s, so rustc reports them together with its
-    /// own errors and an IDE still checks the crate; the build fails either way.
+    /// own errors and an IDE still checks the crate; the build fails either way. A source
+    /// file too large or too deeply nested to parse always fails the build script, before
+    /// rustc (which would choke on it too) sees it.
     pub fn fail_on_errors(mut self, on: bool) -> Self {
         self.fail_on_errors = on;
         self
@@ -239,7 +241,7 @@ impl Builder {
         if analysis.has_errors() {
             Cache::new(&analysis.workspace, &config_path, &settings, scans, None).save(&out_dir);
             let errors = rendered(&analysis, Severity::Error);
-            if self.fail_on_errors {
+            if self.fail_on_errors || has_unparsable_source(&analysis) {
                 return Err(Error::Findings {
                     errors: errors.len(),
                     rendered: errors.join("\n"),
@@ -319,6 +321,15 @@ fn rendered(analysis: &Analysis, severity: Severity) -> Vec<String> {
         .filter(|f| f.severity == severity)
         .map(|f| render::human(&analysis.sources, f, false))
         .collect()
+}
+
+/// Whether a source file was too large or nested too deep to parse: rustc would choke on it
+/// too (deep nesting overflows its stack), so the build script fails before rustc sees it.
+fn has_unparsable_source(analysis: &Analysis) -> bool {
+    analysis
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && f.code == Rule::SourceTooLarge)
 }
 
 fn dir_setting(explicit: Option<PathBuf>, variable: &str) -> Result<PathBuf, Error> {

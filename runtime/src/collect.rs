@@ -127,9 +127,13 @@ pub fn collect(visitor: &mut impl Visitor) {
                 meta = meta.with_help(help);
             }
         }
-        visitor.family(&meta);
-        visit_series(*first, &meta, visitor, &mut scratch);
         rest = &rest[same..];
+        let storage = first.storage();
+        if matches!(storage, Storage::Absent) {
+            continue; // A value the platform cannot give: left out, never made up.
+        }
+        visitor.family(&meta);
+        visit_series(*first, storage, &meta, visitor, &mut scratch);
     }
 }
 
@@ -144,11 +148,11 @@ fn export_order(family: &dyn Collect) -> (&str, bool, Kind, usize) {
 
 fn visit_series(
     family: &dyn Collect,
+    storage: Storage<'_>,
     meta: &Meta,
     visitor: &mut impl Visitor,
     scratch: &mut Vec<u64>,
 ) {
-    let storage = family.storage();
     let fields = family.fields();
     let zeros = matches!(
         storage,
@@ -195,6 +199,7 @@ fn visit_series(
                 }
             }
         }
+        Storage::Absent => {}
         Storage::HistogramZeros { bounds } => {
             let zeros = vec![0; bounds.len() + 1];
             let sample = HistogramSample {

@@ -38,6 +38,7 @@ mod http;
 mod interner;
 mod labels;
 mod metadata;
+mod process;
 #[cfg(feature = "_push")]
 pub mod push;
 mod registry;
@@ -58,6 +59,7 @@ pub use http::{
 pub use interner::Interner;
 pub use labels::{Domain, Field, LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metadata::{Kind, Meta, Unit};
+pub use process::register_process_metrics;
 pub use registry::Descriptor;
 pub use service::{service, set_service, ServiceAlreadySet};
 pub use tallyho_derive::{LabelSet, LabelValue};

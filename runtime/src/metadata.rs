@@ -34,6 +34,12 @@ impl Meta {
         self
     }
 
+    /// The same metadata with `unit`.
+    pub(crate) const fn with_unit(mut self, unit: Unit) -> Meta {
+        self.unit = Some(unit);
+        self
+    }
+
     /// The family name, without the `_total` a counter is exported with.
     pub fn name(&self) -> &'static str {
         self.name

@@ -46,6 +46,8 @@ pub(crate) enum Storage<'a> {
     Histogram { bounds: &'a [f64], rows: Rows<'a> },
     /// A histogram described ahead of use: empty buckets.
     HistogramZeros { bounds: &'a [f64] },
+    /// No value to export now (a process metric the platform does not provide).
+    Absent,
 }
 
 const UNREGISTERED: u8 = 0;

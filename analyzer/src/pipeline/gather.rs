@@ -61,9 +61,7 @@ pub(crate) fn gather(
 
     let started = Instant::now();
     let mut scans = sorted.scans;
-    scans.extend(in_pool(&pool, || {
-        parse(workspace, &places, &sorted.pending)
-    }));
+    scans.extend(parse(&pool, workspace, &places, &sorted.pending));
     remember(cache, &places, &sorted.pending, &scans[stats.reused..]);
     let files: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
     cache.retain(&files);
@@ -89,10 +87,10 @@ fn needles(workspace: &Workspace) -> Vec<String> {
     needles
 }
 
-/// Deep (bounded) recursion in the parser wants more stack than rayon's default.
+/// The parser's recursion, bounded by the scan's pre-scan, wants [`scan::PARSE_STACK`].
 fn pool() -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
-        .stack_size(32 << 20)
+        .stack_size(scan::PARSE_STACK)
         .build()
         .ok()
 }
@@ -243,24 +241,34 @@ fn sort<'f>(
     sorted
 }
 
-/// Scans the pending files in parallel, in their order.
-fn parse(workspace: &Workspace, places: &Places, pending: &[Pending<'_>]) -> Vec<FileScan> {
-    pending
-        .par_iter()
-        .map(|p| {
-            let package = &workspace.packages[p.path.package];
-            let context = FileContext {
-                file: p.id,
-                package: &package.name,
-                crate_name: &p.path.crate_name,
-                binary: p.path.binary.as_deref(),
-                module: p.path.module_path.clone(),
-                externs: &places.externs,
-                tallyho: &package.tallyho_names,
-            };
-            scan::scan_file(&context, &p.text)
-        })
-        .collect()
+/// Scans the pending files in their order: in parallel on `pool`, or else in turn on one
+/// thread with the parsing stack (never on a thread with less).
+fn parse(
+    pool: &Option<rayon::ThreadPool>,
+    workspace: &Workspace,
+    places: &Places,
+    pending: &[Pending<'_>],
+) -> Vec<FileScan> {
+    let one = |p: &Pending<'_>| scan_one(workspace, places, p);
+    match pool {
+        Some(pool) => pool.install(|| pending.par_iter().map(one).collect()),
+        None => scan::on_parse_stack(|| pending.iter().map(one).collect()),
+    }
+}
+
+/// Scans one pending file in its place.
+fn scan_one(workspace: &Workspace, places: &Places, p: &Pending<'_>) -> FileScan {
+    let package = &workspace.packages[p.path.package];
+    let context = FileContext {
+        file: p.id,
+        package: &package.name,
+        crate_name: &p.path.crate_name,
+        binary: p.path.binary.as_deref(),
+        module: p.path.module_path.clone(),
+        externs: &places.externs,
+        tallyho: &package.tallyho_names,
+    };
+    scan::scan_file(&context, &p.text)
 }
 
 /// Caches each fresh scan under its file's stamp and place.

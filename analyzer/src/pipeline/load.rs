@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::catalogue::Rule;
-use crate::config::{self, Config, CONFIG_FILE};
+use crate::config::{Config, CONFIG_FILE};
+use crate::config_input;
 use crate::finding::Finding;
 use crate::source::{SourceMap, Span};
 use crate::workspace::{Workspace, WorkspaceError};
@@ -27,7 +28,7 @@ pub(crate) fn config(
     path: &Path,
     sources: &mut SourceMap,
 ) -> (Config, Vec<Finding>) {
-    let Some(text) = config::read(path) else {
+    let Some(text) = config_input::read(path) else {
         return (Config::default(), Vec::new());
     };
     match text {

@@ -5,6 +5,7 @@
 //! the parser's span table is released after each file.
 
 mod declaration;
+mod depth;
 mod labels;
 pub(crate) mod scope;
 
@@ -20,8 +21,7 @@ use crate::source::{FileId, Span};
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
 use scope::{segments, Scope};
 
-/// Files nesting brackets deeper than this are not parsed: the parser recurses per level.
-pub(crate) const MAX_NESTING: usize = 256;
+pub(crate) use depth::{on_parse_stack, MAX_DEPTH, PARSE_STACK};
 
 /// Where a file sits: its crate and module, and the crate names visible from it.
 pub(crate) struct FileContext<'w> {
@@ -88,7 +88,7 @@ impl FileScan {
 /// Scans one file's text. Never panics on any input.
 pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     let mut scan = FileScan::default();
-    if let Some(offset) = too_deep(text) {
+    if let Some(offset) = depth::too_deep(text) {
         scan.findings.push(
             Finding::new(
                 Rule::SourceTooLarge,
@@ -96,10 +96,10 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                     file: context.file,
                     range: offset..offset + 1,
                 },
-                format!("brackets nest more than {MAX_NESTING} deep"),
+                format!("this file nests more than {MAX_DEPTH} levels deep"),
             )
             .label("nesting passes the limit here")
-            .help("the file is not parsed; declare metrics in a file of ordinary shape"),
+            .help("the file is not parsed: brackets, generics, closures and chains of operators or keywords all count; split the expression, or move generated code out of src/"),
         );
         return scan;
     }
@@ -139,25 +139,6 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     }
     proc_macro2::extra::invalidate_current_thread_spans();
     scan
-}
-
-/// The offset where bracket nesting first passes [`MAX_NESTING`], counting naively (brackets
-/// in strings and comments too), which errs on the side of not parsing.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (offset, byte) in text.bytes().enumerate() {
-        match byte {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(offset);
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
 }
 
 pub(crate) fn span(file: FileId, span: SynSpan) -> Span {
