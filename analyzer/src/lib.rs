@@ -23,7 +23,6 @@ mod scan;
 mod scan_cache;
 mod severity;
 mod source;
-mod spelled;
 mod walk;
 pub mod workspace;
 

@@ -46,15 +46,12 @@ pub struct Declaration {
     /// The metric name, as written in the constructor.
     pub name: String,
     /// Counter, gauge or histogram.
-    #[serde(with = "crate::spelled")]
     pub kind: MetricKind,
     /// The value type.
-    #[serde(with = "crate::spelled")]
     pub value_type: ValueType,
     /// `.help(..)`, else the doc comment, else empty.
     pub help: String,
     /// `.unit(Unit::X)`, typed: only units the runtime has are accepted.
-    #[serde(with = "crate::spelled::option")]
     pub unit: Option<Unit>,
     /// Histogram bucket bounds (the runtime's defaults when not given).
     pub buckets: Option<Vec<f64>>,

@@ -9,7 +9,6 @@ mod dashboards;
 mod diff;
 mod manifest;
 mod registry;
-mod spelling;
 
 pub use dashboards::{
     dashboard_uid, generate as generate_dashboards, DashboardError, GeneratedFile, Outputs,

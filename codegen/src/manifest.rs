@@ -8,8 +8,6 @@ pub use tallyho_analyzer::Service;
 use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind};
 use tallyho_spec::{Kind, Unit, ValueType, DEFAULT_BUCKETS};
 
-use crate::spelling;
-
 /// The manifest format version; readers reject others.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -63,19 +61,13 @@ pub struct Metric {
     /// The metric name (a counter exports `<name>_total`).
     pub name: String,
     /// `counter`, `gauge` or `histogram`.
-    #[serde(with = "spelling")]
     pub kind: Kind,
     /// `u64`, `i64` or `f64`.
-    #[serde(with = "spelling")]
     pub value_type: ValueType,
     /// The help text.
     pub help: String,
     /// The base unit, when declared.
-    #[serde(
-        with = "spelling::option",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
     /// The package declaring it.
     pub package: String,
