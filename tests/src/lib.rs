@@ -400,3 +400,109 @@ fn tool_or_skip(name: &str, hint: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// This repository's root.
+pub fn repo_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the repository")
+        .to_owned()
+}
+
+/// A fixture workspace under `fixtures/`.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    repo_root().join("fixtures").join(name)
+}
+
+/// The target directory the end-to-end builds share (`target/e2e`), so a fixture's
+/// dependencies compile once.
+pub fn e2e_target_dir() -> PathBuf {
+    repo_root().join("target/e2e")
+}
+
+/// Runs `cargo SUBCOMMAND --locked ARGS` in `dir` with the shared end-to-end target directory.
+pub fn cargo_e2e(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (subcommand, rest) = args.split_first().expect("a cargo subcommand");
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .arg(subcommand)
+        .arg("--locked")
+        .args(rest)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", e2e_target_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs")
+}
+
+/// A copy of a fixture in a temp dir that can be edited, its relative `path = "../../…"`
+/// dependencies on this repository's crates made absolute.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        for entry in std::fs::read_dir(from).expect("read fixture") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                if entry.file_name() != "target" {
+                    std::fs::create_dir_all(&target).expect("mkdir");
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy(&fixture_dir(name), dir.path());
+    let repo = format!("{}/", repo_root().display());
+    for manifest in walk_manifests(dir.path()) {
+        let text = std::fs::read_to_string(&manifest).expect("Cargo.toml");
+        let text = text
+            .replace("\"../../../", &format!("\"{repo}"))
+            .replace("\"../../", &format!("\"{repo}"));
+        std::fs::write(&manifest, text).expect("write Cargo.toml");
+    }
+    dir
+}
+
+fn walk_manifests(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk_manifests(&path));
+        } else if entry.file_name() == "Cargo.toml" {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Edits a file in place: replaces `from` (which must be there) with `to`.
+pub fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read for edit");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write edit");
+}
+
+/// The `cargo:` lines (`output`) and `OUT_DIR` of the build script run of `package` whose
+/// output mentions `marker` (a path in the workspace being built), from the shared end-to-end
+/// target directory; the most recent if several match.
+pub fn build_script_run(package: &str, marker: &str) -> Option<(String, PathBuf)> {
+    let build = e2e_target_dir().join("debug/build");
+    let prefix = format!("{package}-");
+    let mut runs: Vec<(std::time::SystemTime, String, PathBuf)> = std::fs::read_dir(build)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .filter_map(|e| {
+            let output = e.path().join("output");
+            let text = std::fs::read_to_string(&output).ok()?;
+            let modified = std::fs::metadata(&output).ok()?.modified().ok()?;
+            text.contains(marker)
+                .then(|| (modified, text, e.path().join("out")))
+        })
+        .collect();
+    runs.sort_by_key(|r| r.0);
+    runs.pop().map(|(_, text, out)| (text, out))
+}
