@@ -172,7 +172,11 @@ fn the_analyzer_finds_nothing_wrong_in_this_repository() {
     for (workspace, declarations) in [("shop", 8), ("two-bins", 3), ("clean", 9)] {
         let analysis = run(&fixtures().join(workspace));
         assert_eq!(human(&analysis), "", "fixtures/{workspace}");
-        assert_eq!(analysis.declarations.len(), declarations, "fixtures/{workspace}");
+        assert_eq!(
+            analysis.declarations.len(),
+            declarations,
+            "fixtures/{workspace}"
+        );
         declared += declarations;
     }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/examples");

@@ -89,8 +89,14 @@ fn a_changed_cargo_toml_reloads_the_workspace() {
     );
     let unlinked = build(copy.path(), out.path());
     assert!(!unlinked.cached, "a changed Cargo.toml is not a cache hit");
-    assert_eq!(unlinked.parsed, 0, "no source file changed, none is parsed again");
-    assert_eq!(unlinked.metrics, 4, "the layout was reloaded: checkout is not linked");
+    assert_eq!(
+        unlinked.parsed, 0,
+        "no source file changed, none is parsed again"
+    );
+    assert_eq!(
+        unlinked.metrics, 4,
+        "the layout was reloaded: checkout is not linked"
+    );
     assert!(!read(&unlinked.registry).contains("checkout_payments"));
 
     // A manifest of a member that is not the package being built counts too.

@@ -224,7 +224,10 @@ fn a_real_prometheus_parses_the_openmetrics_scrape() {
     // Only OpenMetrics carries UNIT: its presence in the metadata shows which parser read it.
     let metadata = eventually("metadata", || {
         let metadata = prometheus.metadata();
-        metadata.get("om_latency_seconds").is_some().then_some(metadata)
+        metadata
+            .get("om_latency_seconds")
+            .is_some()
+            .then_some(metadata)
     });
     assert_eq!(metadata["om_latency_seconds"][0]["unit"], "seconds");
     assert_eq!(metadata["om_hostile_input"][0]["help"], HELP);

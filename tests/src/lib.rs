@@ -373,7 +373,11 @@ pub fn openmetrics_parse(text: &str) -> Option<Vec<ParsedFamily>> {
                         .as_str()
                         .and_then(|v| v.parse().ok())
                         .expect("a value");
-                    (s["name"].as_str().unwrap_or_default().to_owned(), labels, value)
+                    (
+                        s["name"].as_str().unwrap_or_default().to_owned(),
+                        labels,
+                        value,
+                    )
                 })
                 .collect(),
         })

@@ -16,13 +16,18 @@ fn build(workspace: &Path) -> bool {
     let output = cargo_e2e(workspace, &["build", "-v", "-p", "shop-server"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    let ran = stderr
-        .lines()
-        .any(|l| l.contains("Running `") && l.contains("shop-server-") && l.trim_end().ends_with("build-script-build`"));
-    let fresh = stderr
-        .lines()
-        .any(|l| l.trim_start().starts_with("Dirty shop-server") || l.contains("Fresh shop-server"));
-    assert!(ran || fresh, "cargo said nothing about shop-server:\n{stderr}");
+    let ran = stderr.lines().any(|l| {
+        l.contains("Running `")
+            && l.contains("shop-server-")
+            && l.trim_end().ends_with("build-script-build`")
+    });
+    let fresh = stderr.lines().any(|l| {
+        l.trim_start().starts_with("Dirty shop-server") || l.contains("Fresh shop-server")
+    });
+    assert!(
+        ran || fresh,
+        "cargo said nothing about shop-server:\n{stderr}"
+    );
     ran
 }
 
@@ -47,7 +52,8 @@ fn outputs(workspace: &Path) -> (String, String, String) {
     let marker = workspace.display().to_string();
     let (lines, out_dir) = build_script_run("shop-server", &marker)
         .unwrap_or_else(|| panic!("no build script output mentions {marker}"));
-    let manifest = std::fs::read_to_string(out_dir.join("tallyho.manifest.yaml")).expect("manifest");
+    let manifest =
+        std::fs::read_to_string(out_dir.join("tallyho.manifest.yaml")).expect("manifest");
     let registry = std::fs::read_to_string(out_dir.join("tallyho_registry.rs")).expect("registry");
     (lines, manifest, registry)
 }
@@ -99,14 +105,25 @@ fn edits_to_declarations_and_config_rerun_the_build_step_and_reach_the_scrape() 
          /// Products taken off the catalog.\n\
          pub static REMOVED: Counter = Counter::new(\"catalog_removed_products\");",
     );
-    assert!(build(root), "an edit in catalog reruns shop-server's build script");
+    assert!(
+        build(root),
+        "an edit in catalog reruns shop-server's build script"
+    );
     let (_, edited_manifest, edited_registry) = outputs(root);
-    assert_ne!(edited_manifest, manifest, "the manifest in OUT_DIR was regenerated");
-    assert_ne!(edited_registry, registry, "the registry in OUT_DIR was regenerated");
+    assert_ne!(
+        edited_manifest, manifest,
+        "the manifest in OUT_DIR was regenerated"
+    );
+    assert_ne!(
+        edited_registry, registry,
+        "the registry in OUT_DIR was regenerated"
+    );
     assert!(edited_manifest.contains("name: catalog_removed_products"));
     let body = scrape(root);
     assert!(
-        body.contains("# HELP catalog_cached_products Products held in the in-memory cache, edited.\n"),
+        body.contains(
+            "# HELP catalog_cached_products Products held in the in-memory cache, edited.\n"
+        ),
         "{body}"
     );
     assert!(
@@ -121,9 +138,15 @@ fn edits_to_declarations_and_config_rerun_the_build_step_and_reach_the_scrape() 
         "shop: { crate: shop-server }",
         "storefront: { crate: shop-server }",
     );
-    assert!(build(root), "an edit of tallyho.yaml reruns the build script");
+    assert!(
+        build(root),
+        "an edit of tallyho.yaml reruns the build script"
+    );
     let (_, renamed_manifest, _) = outputs(root);
-    assert!(renamed_manifest.contains("name: storefront"), "{renamed_manifest}");
+    assert!(
+        renamed_manifest.contains("name: storefront"),
+        "{renamed_manifest}"
+    );
     let body = scrape(root);
     for sample in body.lines().filter(|l| !l.starts_with('#')) {
         assert!(sample.contains("{service=\"storefront\""), "{sample}");

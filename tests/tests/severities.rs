@@ -17,7 +17,10 @@ fn off_silences_and_error_fails_the_build() {
     let output = cargo_e2e(copy.path(), &["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains(WARNING), "the default is a warning: {stderr}");
+    assert!(
+        stderr.contains(WARNING),
+        "the default is a warning: {stderr}"
+    );
 
     std::fs::write(&config, "rules: { name.non_base_unit: off }\n").unwrap();
     let output = cargo_e2e(copy.path(), &["build"]);
@@ -27,12 +30,18 @@ fn off_silences_and_error_fails_the_build() {
         stderr.contains("Compiling fixture-build-warning"),
         "the edit reran the build: {stderr}"
     );
-    assert!(!stderr.contains("non_base_unit"), "`off` drops it: {stderr}");
+    assert!(
+        !stderr.contains("non_base_unit"),
+        "`off` drops it: {stderr}"
+    );
 
     std::fs::write(&config, "rules: { name.non_base_unit: error }\n").unwrap();
     let output = cargo_e2e(copy.path(), &["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "`error` fails the build: {stderr}");
+    assert!(
+        !output.status.success(),
+        "`error` fails the build: {stderr}"
+    );
     assert!(
         stderr.contains("Error: tallyho found 1 metric error"),
         "{stderr}"

@@ -49,9 +49,10 @@ fn expected() -> Expected {
 
 #[test]
 fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
-    let manifest =
-        Manifest::parse(&std::fs::read_to_string(fixture_dir("shop/tallyho.manifest.yaml")).unwrap())
-            .unwrap();
+    let manifest = Manifest::parse(
+        &std::fs::read_to_string(fixture_dir("shop/tallyho.manifest.yaml")).unwrap(),
+    )
+    .unwrap();
     let output = cargo_e2e(&fixture_dir("shop"), &["build", "-p", "shop-server"]);
     assert!(
         output.status.success(),
@@ -133,7 +134,14 @@ fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
             assert_eq!(value(&body, &count), f64::from(n));
         }
     }
-    assert_eq!(paid, want.lookups.iter().filter(|(k, _)| k.1).map(|(_, n)| n).sum::<u32>());
+    assert_eq!(
+        paid,
+        want.lookups
+            .iter()
+            .filter(|(k, _)| k.1)
+            .map(|(_, n)| n)
+            .sum::<u32>()
+    );
     let revenue: f64 = body
         .lines()
         .filter(|l| l.starts_with("checkout_revenue_cents_total{"))
