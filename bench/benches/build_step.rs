@@ -1,6 +1,6 @@
 //! The build step (`tallyho-build`), as `build.rs` runs it: cold (no cache in `OUT_DIR`,
-//! `cargo metadata` included) and rerun with nothing changed, on `fixtures/shop` and on the
-//! generated 1M-line workspace.
+//! `cargo metadata` included), rerun with nothing changed and rerun after one declaring file
+//! changed, on `fixtures/shop` and on the generated 1M-line workspace.
 //!
 //! Run: `cargo bench -p tallyho-bench --bench build_step`.
 
@@ -81,15 +81,12 @@ fn million_lines_no_change(bencher: Bencher) {
 
 /// One declaring file edited between runs: the cache spares `cargo metadata` and every other
 /// file's read and parse.
-#[divan::bench(sample_count = 10, sample_size = 1)]
-fn million_lines_one_file_changed(bencher: Bencher) {
-    let package_dir = MILLION.path().join("pkg0");
+fn one_file_changed(bencher: Bencher, package_dir: PathBuf, package: &str, edited: PathBuf) {
     let out = tempfile::tempdir().expect("out dir");
-    builder(package_dir.clone(), "pkg0", out.path())
+    builder(package_dir.clone(), package, out.path())
         .compile()
         .expect("clean");
-    let edited = package_dir.join("src/m0.rs");
-    let original = std::fs::read_to_string(&edited).expect("generated file");
+    let original = std::fs::read_to_string(&edited).expect("a declaring file");
     let edits = std::sync::atomic::AtomicUsize::new(0);
     bencher
         .with_inputs(|| {
@@ -97,9 +94,60 @@ fn million_lines_one_file_changed(bencher: Bencher) {
             std::fs::write(&edited, format!("{original}// edit {edit}\n")).expect("edit");
         })
         .bench_values(|()| {
-            let report = builder(package_dir.clone(), "pkg0", out.path())
+            let report = builder(package_dir.clone(), package, out.path())
                 .compile()
                 .expect("clean");
             assert_eq!((report.cached, report.parsed), (false, 1));
         });
+}
+
+/// A copy of `fixtures/shop` to edit, its `../../` path dependencies made absolute.
+static SHOP_COPY: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
+    fn copy(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).expect("read") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                if entry.file_name() != "target" {
+                    std::fs::create_dir_all(&target).expect("mkdir");
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/shop");
+    copy(&shop, dir.path());
+    let manifest = dir.path().join("Cargo.toml");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(&manifest)
+        .expect("Cargo.toml")
+        .replace("\"../../", &format!("\"{}/", repo.display()));
+    std::fs::write(&manifest, text).expect("write Cargo.toml");
+    dir
+});
+
+/// The shop's "one file changed": `catalog/src/lib.rs` edited between runs.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn shop_one_file_changed(bencher: Bencher) {
+    let root = SHOP_COPY.path();
+    one_file_changed(
+        bencher,
+        root.join("shop-server"),
+        "shop-server",
+        root.join("catalog/src/lib.rs"),
+    );
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn million_lines_one_file_changed(bencher: Bencher) {
+    let package_dir = MILLION.path().join("pkg0");
+    one_file_changed(
+        bencher,
+        package_dir.clone(),
+        "pkg0",
+        package_dir.join("src/m0.rs"),
+    );
 }

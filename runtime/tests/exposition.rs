@@ -82,6 +82,7 @@ fn counter_group_exports_every_combination_from_the_first_scrape() {
         .contains("# TYPE orders counter\n# HELP orders Orders by outcome.\norders_total{"));
     assert!(openmetrics.ends_with("# EOF\n"));
     support::promtool_check(&prometheus);
+    support::openmetrics_check(&openmetrics);
 }
 
 #[test]
@@ -108,6 +109,7 @@ fn histograms_are_cumulative_with_inf_sum_and_count() {
         openmetrics.contains("# TYPE latency_seconds histogram\n# UNIT latency_seconds seconds\n")
     );
     support::promtool_check(&prometheus);
+    support::openmetrics_check(&openmetrics);
 }
 
 #[test]
@@ -121,6 +123,7 @@ fn gauges_hold_floats_and_declare_units_in_openmetrics() {
     )));
     assert!(openmetrics.contains("# UNIT room_temperature_celsius celsius\n"));
     support::promtool_check(&prometheus);
+    support::openmetrics_check(&openmetrics);
 }
 
 #[derive(LabelSet)]
@@ -237,6 +240,7 @@ fn hostile_label_values_and_help_stay_valid() {
         values.len()
     );
     support::promtool_check(&prometheus);
+    support::openmetrics_check(&openmetrics);
 }
 
 /// Described only: the generated registry's view of a metric nobody has touched yet.

@@ -105,6 +105,7 @@ fn negotiates_openmetrics_and_ignores_query_strings() {
         "{head}"
     );
     assert!(body.ends_with("# EOF\n"));
+    support::openmetrics_check(&body);
 }
 
 #[test]
@@ -254,6 +255,7 @@ fn gzips_for_clients_that_accept_it() {
             support::promtool_check(&text);
         } else {
             assert!(text.ends_with("# EOF\n"));
+            support::openmetrics_check(&text);
         }
     }
     // A weight of zero is a refusal; codings the server does not offer are ignored.

@@ -352,16 +352,32 @@ impl Prometheus {
 
     /// Waits until the target is up, failing on any scrape error (Prometheus asks for
     /// OpenMetrics first, so that is the format it parses).
+    ///
+    /// A scrape error is retried (a loaded machine can time out one scrape), so the test fails
+    /// only when no clean scrape comes before the deadline, naming the last error seen.
     pub fn wait_for_clean_scrape(&self) {
-        eventually("a clean scrape", || {
-            let targets = self.api("/api/v1/targets")?;
-            let target = targets["data"]["activeTargets"]
-                .as_array()?
-                .first()?
-                .clone();
-            assert_eq!(target["lastError"], "", "scrape error: {target}");
-            (target["health"] == "up").then_some(())
-        });
+        let mut last_error = serde_json::Value::Null;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let target = self.api("/api/v1/targets").and_then(|targets| {
+                targets["data"]["activeTargets"]
+                    .as_array()?
+                    .first()
+                    .cloned()
+            });
+            if let Some(target) = target {
+                if target["lastError"] != "" {
+                    last_error = target;
+                } else if target["health"] == "up" {
+                    return;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no clean scrape before the deadline; last scrape error: {last_error}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
     }
 
     /// The instant vector for `query`.
@@ -680,4 +696,246 @@ fn serve_one(
             "HTTP/1.1 {status} Test\r\n{retry_after}Content-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
         )?;
     }
+}
+
+/// The Python `prometheus_client` OpenMetrics parser, run on stdin; prints the families as
+/// JSON, or the parser's error and exits 1.
+const OPENMETRICS_PARSER: &str = r#"
+import json, sys
+try:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+except ImportError as err:
+    print("IMPORT: %s" % err)
+    sys.exit(3)
+text = sys.stdin.buffer.read().decode("utf-8")
+try:
+    families = []
+    for family in text_string_to_metric_families(text):
+        families.append({
+            "name": family.name,
+            "type": family.type,
+            "help": family.documentation,
+            "unit": family.unit,
+            "samples": [
+                {"name": s.name, "labels": s.labels, "value": repr(float(s.value))}
+                for s in family.samples
+            ],
+        })
+except Exception as err:
+    print("%s: %s" % (type(err).__name__, err))
+    sys.exit(1)
+print(json.dumps(families))
+"#;
+
+/// One metric family as the OpenMetrics reference parser read it.
+#[derive(Debug, Clone)]
+pub struct ParsedFamily {
+    /// The family's name (without `_total` for counters).
+    pub name: String,
+    /// `counter`, `gauge`, `histogram`, `unknown`, ...
+    pub kind: String,
+    /// The decoded HELP text.
+    pub help: String,
+    /// The UNIT, empty when absent.
+    pub unit: String,
+    /// Each sample: its name, its decoded labels and its value.
+    pub samples: Vec<(String, std::collections::BTreeMap<String, String>, f64)>,
+}
+
+/// Parses `text` with the Python `prometheus_client` OpenMetrics parser (promtool reads only
+/// Prometheus text 0.0.4) and fails the test if it rejects it. `None` when python3 or the
+/// package is missing outside CI (the test skips with a message); in CI that fails the test
+/// (`pip install -r tests/requirements.txt`).
+pub fn openmetrics_parse(text: &str) -> Option<Vec<ParsedFamily>> {
+    let python = tool_or_skip("python3", "install python3")?;
+    let mut child = Command::new(python)
+        .args(["-c", OPENMETRICS_PARSER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = text.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let output = child.wait_with_output().expect("python3 runs");
+    let _ = writer.join();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() == Some(3) {
+        assert!(
+            !is_ci(),
+            "the Python package prometheus_client is missing ({stdout}); CI must install it: \
+             pip install -r tests/requirements.txt"
+        );
+        announce_skip(&format!("prometheus_client is not installed: {stdout}"));
+        return None;
+    }
+    assert!(
+        output.status.success(),
+        "the OpenMetrics parser rejected the exposition: {stdout}{}\n--- exposition ---\n{text}",
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("the parser's JSON");
+    let families = json
+        .as_array()
+        .expect("a list of families")
+        .iter()
+        .map(|f| ParsedFamily {
+            name: f["name"].as_str().unwrap_or_default().to_owned(),
+            kind: f["type"].as_str().unwrap_or_default().to_owned(),
+            help: f["help"].as_str().unwrap_or_default().to_owned(),
+            unit: f["unit"].as_str().unwrap_or_default().to_owned(),
+            samples: f["samples"]
+                .as_array()
+                .expect("samples")
+                .iter()
+                .map(|s| {
+                    let labels = s["labels"]
+                        .as_object()
+                        .expect("labels")
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect();
+                    let value = s["value"]
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .expect("a value");
+                    (
+                        s["name"].as_str().unwrap_or_default().to_owned(),
+                        labels,
+                        value,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Some(families)
+}
+
+/// Parses `text` as OpenMetrics with the reference parser (see [`openmetrics_parse`]) and
+/// fails the test if it is rejected.
+pub fn openmetrics_check(text: &str) {
+    openmetrics_parse(text);
+}
+
+/// [`tool`] with a hint of how to install it in the failure message.
+fn tool_or_skip(name: &str, hint: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(!is_ci(), "`{name}` is not installed; CI must {hint}");
+        announce_skip(&format!("`{name}` is not installed"));
+    }
+    found
+}
+
+/// This repository's root.
+pub fn repo_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the repository")
+        .to_owned()
+}
+
+/// A fixture workspace under `fixtures/`.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    repo_root().join("fixtures").join(name)
+}
+
+/// The target directory the end-to-end builds share (`target/e2e`), so a fixture's
+/// dependencies compile once.
+pub fn e2e_target_dir() -> PathBuf {
+    repo_root().join("target/e2e")
+}
+
+/// Runs `cargo SUBCOMMAND --locked ARGS` in `dir` with the shared end-to-end target directory.
+pub fn cargo_e2e(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (subcommand, rest) = args.split_first().expect("a cargo subcommand");
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .arg(subcommand)
+        .arg("--locked")
+        .args(rest)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", e2e_target_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs")
+}
+
+/// A copy of a fixture in a temp dir that can be edited, its relative `path = "../../…"`
+/// dependencies on this repository's crates made absolute.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        for entry in std::fs::read_dir(from).expect("read fixture") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                if entry.file_name() != "target" {
+                    std::fs::create_dir_all(&target).expect("mkdir");
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy(&fixture_dir(name), dir.path());
+    let repo = format!("{}/", repo_root().display());
+    for manifest in walk_manifests(dir.path()) {
+        let text = std::fs::read_to_string(&manifest).expect("Cargo.toml");
+        let text = text
+            .replace("\"../../../", &format!("\"{repo}"))
+            .replace("\"../../", &format!("\"{repo}"));
+        std::fs::write(&manifest, text).expect("write Cargo.toml");
+    }
+    dir
+}
+
+fn walk_manifests(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk_manifests(&path));
+        } else if entry.file_name() == "Cargo.toml" {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Edits a file in place: replaces `from` (which must be there) with `to`.
+pub fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read for edit");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write edit");
+}
+
+/// The `cargo:` lines (`output`) and `OUT_DIR` of the build script run of `package` whose
+/// output mentions `marker` (a path in the workspace being built), from the shared end-to-end
+/// target directory; the most recent if several match.
+pub fn build_script_run(package: &str, marker: &str) -> Option<(String, PathBuf)> {
+    let build = e2e_target_dir().join("debug/build");
+    let prefix = format!("{package}-");
+    let mut runs: Vec<(std::time::SystemTime, String, PathBuf)> = std::fs::read_dir(build)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .filter_map(|e| {
+            let output = e.path().join("output");
+            let text = std::fs::read_to_string(&output).ok()?;
+            let modified = std::fs::metadata(&output).ok()?.modified().ok()?;
+            text.contains(marker)
+                .then(|| (modified, text, e.path().join("out")))
+        })
+        .collect();
+    runs.sort_by_key(|r| r.0);
+    runs.pop().map(|(_, text, out)| (text, out))
 }

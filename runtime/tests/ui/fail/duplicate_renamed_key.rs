@@ -1,0 +1,8 @@
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    region: bool,
+    #[label(rename = "region")]
+    zone: bool,
+}
+
+fn main() {}

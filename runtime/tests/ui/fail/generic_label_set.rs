@@ -1,0 +1,7 @@
+#[derive(tallyho::LabelSet)]
+struct Labels<T> {
+    flag: bool,
+    other: T,
+}
+
+fn main() {}

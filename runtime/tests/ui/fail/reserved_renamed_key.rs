@@ -1,0 +1,7 @@
+#[derive(tallyho::LabelSet)]
+struct Labels {
+    #[label(rename = "service")]
+    owner: bool,
+}
+
+fn main() {}
