@@ -1,5 +1,9 @@
-//! Findings for people (rustc-style, through miette), for tools (JSON) and for GitHub
+//! Findings for people (rustc-style, through miette), for tools (JSON, SARIF) and for GitHub
 //! Actions (workflow annotations).
+
+mod sarif;
+
+pub use sarif::sarif;
 
 use std::fmt;
 use std::sync::Arc;
