@@ -252,6 +252,14 @@ declare_rules! {
         bad: "overrides:\n  old_metric_name: { series: 5000, reason: \"...\" }",
         good: "overrides:\n  orders_by_customer: { series: 5000, reason: \"...\" }",
     }
+    ConfigOverrideTooLarge = "config.override_too_large", Warning {
+        summary: "an override in tallyho.yaml allows at most 10 times the series its metric exports",
+        why: "An override is the metric's own limit: set far above what the metric exports, it \
+              stops reporting the label growth it was meant to watch, and the series it allows \
+              count against nothing until the bill or the scrape grows.",
+        bad: "# orders_by_region exports 400 series\noverrides:\n  orders_by_region: { series: 50000, reason: \"...\" }",
+        good: "overrides:\n  orders_by_region: { series: 500, reason: \"four regions, twenty statuses\" }",
+    }
 }
 
 #[cfg(test)]
