@@ -414,7 +414,7 @@ fn sarif_output_is_valid_sarif_2_1_0_with_related_locations() {
     ];
     let mut logs = Vec::new();
     for name in fixtures {
-        let (path, log) = sarif_of(name, &dir.path());
+        let (path, log) = sarif_of(name, dir.path());
         let run = &log["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         for result in run["results"].as_array().unwrap() {
@@ -426,9 +426,9 @@ fn sarif_output_is_valid_sarif_2_1_0_with_related_locations() {
         }
         logs.push(path);
     }
-    let (_, duplicate) = sarif_of("name-duplicate", &dir.path());
+    let (_, duplicate) = sarif_of("name-duplicate", dir.path());
     insta::assert_snapshot!("sarif_name_duplicate", redacted_sarif(duplicate));
-    let (_, not_static) = sarif_of("declaration-not-static", &dir.path());
+    let (_, not_static) = sarif_of("declaration-not-static", dir.path());
     assert_eq!(
         not_static["runs"][0]["results"].as_array().unwrap().len(),
         2
@@ -494,4 +494,41 @@ fn diff_as_markdown_is_a_pull_request_comment() {
     let out = tallyho(&["diff", old, new.to_str().unwrap(), "--format", "markdown"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     insta::assert_snapshot!("diff_markdown_over_budget", text(&out.stdout));
+}
+
+#[test]
+fn a_metric_over_its_override_is_told_to_raise_the_override() {
+    let source = fixture("rules/cardinality-metric");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let manifest = std::fs::read_to_string(&source).unwrap().replace(
+        "\"../../../runtime\"",
+        &format!("{:?}", runtime.canonicalize().unwrap()),
+    );
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let lib = source.with_file_name("src").join("lib.rs");
+    std::fs::copy(lib, dir.path().join("src/lib.rs")).unwrap();
+    std::fs::write(
+        dir.path().join("tallyho.yaml"),
+        "overrides:\n  order_duration_seconds: { series: 4000, reason: \"reviewed\" }\n",
+    )
+    .unwrap();
+    let out = tallyho(&[
+        "check",
+        "--format",
+        "json",
+        "--manifest-path",
+        dir.path().join("Cargo.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["code"], "cardinality.metric");
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.ends_with("raise its override from 4000 to 4284 in tallyho.yaml"),
+        "{help}"
+    );
+    assert!(!help.contains("under overrides"), "{help}");
 }
