@@ -1,5 +1,6 @@
 //! Cardinality rules: series per metric against its limit, series per service against the
-//! budget, each finding showing the arithmetic.
+//! budget, each finding showing the arithmetic; and the overrides in `tallyho.yaml` checked
+//! against the metrics they are for (none, or far more series than it exports).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use crate::catalogue::Rule;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
+use crate::source::Span;
 use crate::workspace::Workspace;
 
 /// A service and what it exports: the result of the per-service budget check, and its entry
@@ -98,7 +100,7 @@ fn too_large(
     declaration: &Declaration,
     series: u64,
     allowed: u64,
-    span: crate::source::Span,
+    span: Span,
     config: &Config,
 ) -> Finding {
     let name = &declaration.name;
