@@ -255,6 +255,14 @@ declare_rules! {
         bad: "overrides:\n  old_metric_name: { series: 5000, reason: \"...\" }",
         good: "overrides:\n  orders_by_customer: { series: 5000, reason: \"...\" }",
     }
+    ConfigOverrideTooLarge = "config.override_too_large", Warning {
+        summary: "an override in tallyho.yaml allows at most 10 times the series its metric exports",
+        why: "An override is the metric's own limit: set far above what the metric exports, it no \
+              longer catches the label growth it was written to watch, and the scrape size or the \
+              bill finds it first. An override a metric no longer needs is noise in review.",
+        bad: "# orders_by_region exports 4000 series\noverrides:\n  orders_by_region: { series: 50000, reason: \"...\" }",
+        good: "overrides:\n  orders_by_region: { series: 5000, reason: \"40 regions x 100 statuses; reviewed 2026-11\" }",
+    }
 }
 
 #[cfg(test)]

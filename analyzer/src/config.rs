@@ -221,7 +221,7 @@ impl Spans<'_> {
             .to_owned();
         Finding::new(Rule::ConfigInvalid, self.at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
             .label(short)
-            .help("see DESIGN.md section 4 for the keys: limits, rules, overrides, services, objectives; the defaults apply until it is fixed")
+            .help("the keys are limits, rules, overrides, services and objectives (the README's Check section lists them); the defaults apply until it is fixed")
     }
 }
 

@@ -164,7 +164,7 @@ impl Declaration {
     }
 
     /// Exported series: a histogram's label combination has one series per bucket bound,
-    /// `+Inf`, `_sum` and `_count` (DESIGN.md's "buckets + 2", counting `+Inf` as a bucket).
+    /// `+Inf`, `_sum` and `_count` ("buckets + 2" when `+Inf` is counted as a bucket).
     pub fn series(&self) -> Option<u64> {
         let per_combination = match self.kind {
             MetricKind::Histogram => {

@@ -1,5 +1,9 @@
-//! Findings for people (rustc-style, through miette), for tools (JSON) and for GitHub
+//! Findings for people (rustc-style, through miette), for tools (JSON, SARIF) and for GitHub
 //! Actions (workflow annotations).
+
+mod sarif;
+
+pub use sarif::sarif;
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,7 +14,7 @@ use serde::Serialize;
 use crate::analysis::Analysis;
 use crate::finding::Finding;
 use crate::severity::Severity;
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 
 /// Renders one finding like rustc does: code, message, the source lines with labelled
 /// spans, and the help line. `color` adds ANSI colors.
@@ -25,8 +29,13 @@ pub fn human(sources: &SourceMap, finding: &Finding, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     let report = Report::new(sources, finding);
-    // Rendering into a String cannot fail.
+    // Rendering into a String cannot fail. Spans in other files follow as reports of their
+    // own: as miette's related diagnostics each would open with an empty `Advice:` line.
     let _ = handler.render_report(&mut out, &report);
+    for elsewhere in &report.elsewhere {
+        out.push('\n');
+        let _ = handler.render_report(&mut out, elsewhere);
+    }
     out
 }
 
@@ -149,8 +158,8 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A finding as a miette diagnostic. Spans in other files become related reports, each
-/// showing its own file.
+/// A finding as a miette diagnostic. Spans in other files become reports of their own, each
+/// showing its own file, rendered after it.
 struct Report {
     code: Option<&'static str>,
     severity: Severity,
@@ -158,7 +167,14 @@ struct Report {
     help: Option<String>,
     source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
+    /// The file the primary span is in.
+    file: FileId,
+    elsewhere: Vec<Report>,
+}
+
+/// A related span, labelled, in a file a report already shows.
+fn secondary(span: &Span, label: &str) -> LabeledSpan {
+    LabeledSpan::new(Some(label.to_owned()), span.range.start, span.range.len())
 }
 
 impl Report {
@@ -173,17 +189,17 @@ impl Report {
         report.code = Some(finding.code.code());
         report.help = (!finding.help.is_empty()).then(|| finding.help.clone());
         for (span, label) in &finding.related {
-            if span.file == finding.span.file && report.source.is_some() {
-                report.labels.push(LabeledSpan::new(
-                    Some(label.clone()),
-                    span.range.start,
-                    span.range.len(),
-                ));
+            let same_file = |r: &&mut Report| r.file == span.file && r.source.is_some();
+            if let Some(shown) = std::iter::once(&mut report).find(same_file) {
+                shown.labels.push(secondary(span, label));
+            } else if let Some(shown) = report.elsewhere.iter_mut().find(same_file) {
+                shown.labels.push(secondary(span, label));
+                shown.message = format!("also in {}", sources.get(span.file).name);
             } else {
                 let (line, _) = sources.line_column(span.file, span.range.start);
                 let message = format!("{label} ({}:{line})", sources.get(span.file).name);
                 report
-                    .related
+                    .elsewhere
                     .push(Report::at(sources, span, label, message, Severity::Off));
             }
         }
@@ -221,7 +237,8 @@ impl Report {
             } else {
                 Vec::new()
             },
-            related: Vec::new(),
+            file: span.file,
+            elsewhere: Vec::new(),
         }
     }
 }
@@ -266,12 +283,5 @@ impl Diagnostic for Report {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         (!self.labels.is_empty())
             .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        (!self.related.is_empty()).then(|| {
-            Box::new(self.related.iter().map(|r| r as &dyn Diagnostic))
-                as Box<dyn Iterator<Item = &dyn Diagnostic>>
-        })
     }
 }

@@ -15,6 +15,7 @@ pub(crate) enum Format {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 /// Whether human output is colored.
@@ -52,6 +53,7 @@ pub(crate) fn run(manifest_path: Option<PathBuf>, format: Format, color: Color) 
             std::io::stderr().write_all(out.as_bytes())
         }
         Format::Json => std::io::stdout().write_all(render::json(&analysis).as_bytes()),
+        Format::Sarif => std::io::stdout().write_all(render::sarif(&analysis).as_bytes()),
         Format::Github => {
             let mut out = render::github(&analysis);
             out.push_str(&summary(&analysis));

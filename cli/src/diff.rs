@@ -3,10 +3,22 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use tallyho_codegen::Manifest;
 
+use crate::markdown;
+
+/// How the difference is written.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// One line per change, for a terminal or a log.
+    Text,
+    /// A pull-request comment: verdict, summary, tables of metrics and services.
+    Markdown,
+}
+
 /// Prints the difference between the manifests at `old` and `new`.
-pub(crate) fn run(old: &Path, new: &Path) -> ExitCode {
+pub(crate) fn run(old: &Path, new: &Path, format: DiffFormat) -> ExitCode {
     let read = |path: &Path| -> Result<Manifest, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -20,7 +32,10 @@ pub(crate) fn run(old: &Path, new: &Path) -> ExitCode {
         }
     };
     let result = tallyho_codegen::diff(&old, &new);
-    print!("{result}");
+    match format {
+        DiffFormat::Text => print!("{result}"),
+        DiffFormat::Markdown => print!("{}", markdown::render(&old, &new, &result)),
+    }
     if result.over_budget.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -10,6 +10,7 @@ mod dashboards;
 mod diff;
 mod explain;
 mod manifest;
+mod markdown;
 mod plural;
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use check::{Color, Format};
+use diff::DiffFormat;
 use manifest::ManifestFormat;
 use tallyho_codegen::Outputs;
 
@@ -40,7 +42,7 @@ enum Command {
         /// Path to the workspace's (or a member's) Cargo.toml.
         #[arg(long, value_name = "PATH")]
         manifest_path: Option<PathBuf>,
-        /// Output format: rustc-style diagnostics, JSON, or GitHub Actions annotations.
+        /// Output format: rustc-style diagnostics, JSON, GitHub Actions annotations, or SARIF 2.1.0.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Color in human output.
@@ -96,6 +98,9 @@ enum Command {
         old: PathBuf,
         /// The manifest after it.
         new: PathBuf,
+        /// Output format: one line per change, or a pull-request comment in Markdown.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
     },
     /// Print a rule's page: what it checks, why, and a failing and a passing example.
     Explain {
@@ -156,7 +161,7 @@ fn main() -> ExitCode {
                 check,
             })
         }
-        Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Diff { old, new, format } => diff::run(&old, &new, format),
         Command::Explain { code } => explain::run(code.as_deref()),
     }
 }

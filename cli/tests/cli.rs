@@ -331,3 +331,204 @@ fn dashboards_check_passes_on_the_committed_shop_dashboards_and_fails_when_stale
         "{stderr}"
     );
 }
+
+/// The OASIS SARIF 2.1.0 schema, kept beside the repository; CI must have it.
+fn sarif_schema() -> Option<PathBuf> {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/schemas/sarif/sarif-schema-2.1.0.json");
+    if schema.is_file() {
+        return Some(schema);
+    }
+    assert!(
+        !tallyho_tests::is_ci(),
+        "the SARIF schema is missing: {}",
+        schema.display()
+    );
+    eprintln!("skipped: no SARIF schema at {}", schema.display());
+    None
+}
+
+/// Validates every file in `logs` against `schema` with Python's jsonschema, by the draft
+/// the schema declares.
+fn validate_against(schema: &Path, logs: &[PathBuf]) {
+    let Some(python) = tallyho_tests::python_with(&["jsonschema"]) else {
+        return;
+    };
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+validator = jsonschema.validators.validator_for(schema)(schema)
+failed = False
+for path in sys.argv[2:]:
+    for error in validator.iter_errors(json.load(open(path))):
+        failed = True
+        print(f"{path}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+sys.exit(1 if failed else 0)
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(schema)
+        .args(logs)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// `check --format sarif` on a rule fixture, parsed, after checking its exit status.
+fn sarif_of(rule_fixture: &str, dir: &Path) -> (PathBuf, serde_json::Value) {
+    let out = tallyho(&[
+        "check",
+        "--format",
+        "sarif",
+        "--manifest-path",
+        fixture(&format!("rules/{rule_fixture}")).to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    let path = dir.join(format!("{rule_fixture}.sarif"));
+    std::fs::write(&path, &out.stdout).unwrap();
+    let log = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    (path, log)
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0_with_related_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    // Several findings, related spans in another file and in the same file, a warning.
+    let fixtures = [
+        "declaration-not-static",
+        "name-duplicate",
+        "cardinality-service",
+        "cardinality-metric",
+        "name-type-in-name",
+        "source-unreadable",
+    ];
+    let mut logs = Vec::new();
+    for name in fixtures {
+        let (path, log) = sarif_of(name, dir.path());
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in run["results"].as_array().unwrap() {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], result["ruleId"], "{name}");
+            let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(uri["uriBaseId"], "%SRCROOT%", "{name}");
+            assert!(!uri["uri"].as_str().unwrap().starts_with('/'), "{name}");
+        }
+        logs.push(path);
+    }
+    let (_, duplicate) = sarif_of("name-duplicate", dir.path());
+    insta::assert_snapshot!("sarif_name_duplicate", redacted_sarif(duplicate));
+    let (_, not_static) = sarif_of("declaration-not-static", dir.path());
+    assert_eq!(
+        not_static["runs"][0]["results"].as_array().unwrap().len(),
+        2
+    );
+    if let Some(schema) = sarif_schema() {
+        validate_against(&schema, &logs);
+    }
+}
+
+/// The log without what varies by machine and release (the root's absolute path, the
+/// version) and with the rule list cut to its count: the catalogue has its own tests.
+fn redacted_sarif(mut log: serde_json::Value) -> String {
+    let run = &mut log["runs"][0];
+    run["originalUriBaseIds"]["%SRCROOT%"]["uri"] = "file:///[workspace]/".into();
+    let driver = &mut run["tool"]["driver"];
+    driver["version"] = "[version]".into();
+    let rules = driver["rules"].as_array().unwrap().len();
+    assert_eq!(rules, tallyho_analyzer::Rule::ALL.len());
+    driver["rules"] = format!("[{rules} rules]").into();
+    serde_json::to_string_pretty(&log).unwrap()
+}
+
+/// The shop's manifest after a change: a metric removed, one added, one with a wider
+/// label, and the service over a budget lowered to 200.
+fn changed_shop_manifest() -> tallyho_codegen::Manifest {
+    let committed = fixture("shop").with_file_name("tallyho.manifest.yaml");
+    let text_in = std::fs::read_to_string(committed).unwrap();
+    let mut manifest = tallyho_codegen::Manifest::parse(&text_in).unwrap();
+    manifest.limits.series_per_service = 200;
+    manifest
+        .metrics
+        .retain(|m| m.name != "catalog_cached_products");
+    let mut added = manifest.metric("catalog_lookups").unwrap().clone();
+    added.name = "catalog_evictions".into();
+    added.series = 4;
+    manifest.metrics.insert(0, added);
+    let lookups = manifest
+        .metrics
+        .iter_mut()
+        .find(|m| m.name == "catalog_lookups")
+        .unwrap();
+    lookups.labels[0]
+        .values
+        .as_mut()
+        .unwrap()
+        .push("replica".into());
+    lookups.series = 6;
+    manifest.services[0].series = 217;
+    manifest
+}
+
+#[test]
+fn diff_as_markdown_is_a_pull_request_comment() {
+    let committed = fixture("shop").with_file_name("tallyho.manifest.yaml");
+    let old = committed.to_str().unwrap();
+    let same = tallyho(&["diff", old, old, "--format", "markdown"]);
+    assert_eq!(same.status.code(), Some(0));
+    insta::assert_snapshot!("diff_markdown_unchanged", text(&same.stdout));
+
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.yaml");
+    std::fs::write(&new, changed_shop_manifest().to_yaml()).unwrap();
+    let out = tallyho(&["diff", old, new.to_str().unwrap(), "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    insta::assert_snapshot!("diff_markdown_over_budget", text(&out.stdout));
+}
+
+#[test]
+fn a_metric_over_its_override_is_told_to_raise_the_override() {
+    let source = fixture("rules/cardinality-metric");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let manifest = std::fs::read_to_string(&source).unwrap().replace(
+        "\"../../../runtime\"",
+        &format!("{:?}", runtime.canonicalize().unwrap()),
+    );
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let lib = source.with_file_name("src").join("lib.rs");
+    std::fs::copy(lib, dir.path().join("src/lib.rs")).unwrap();
+    std::fs::write(
+        dir.path().join("tallyho.yaml"),
+        "overrides:\n  order_duration_seconds: { series: 4000, reason: \"reviewed\" }\n",
+    )
+    .unwrap();
+    let out = tallyho(&[
+        "check",
+        "--format",
+        "json",
+        "--manifest-path",
+        dir.path().join("Cargo.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["code"], "cardinality.metric");
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.ends_with("raise its override from 4000 to 4284 in tallyho.yaml"),
+        "{help}"
+    );
+    assert!(!help.contains("under overrides"), "{help}");
+}

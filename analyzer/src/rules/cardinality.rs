@@ -1,12 +1,14 @@
 //! Cardinality rules: series per metric against its limit, series per service against the
-//! budget, each finding showing the arithmetic.
+//! budget, each finding showing the arithmetic; and the overrides in `tallyho.yaml` checked
+//! against the metrics they are for (none, or far more series than it exports).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::catalogue::Rule;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
+use crate::source::Span;
 use crate::workspace::Workspace;
 
 /// A service and what it exports: the result of the per-service budget check, and its entry
@@ -38,17 +40,32 @@ pub(crate) fn check_cardinality(
         let Some(series) = declaration.series() else {
             continue;
         };
-        let (limit, source) = match config.overrides.get(&declaration.name) {
-            Some(o) => (o.series, "its override in tallyho.yaml"),
-            None => (config.limits.series_per_metric, "limits.series_per_metric"),
-        };
+        let overridden = config.overrides.get(&declaration.name).map(|o| o.series);
+        let limit = overridden.unwrap_or(config.limits.series_per_metric);
         if series > limit {
-            findings.push(metric_finding(declaration, series, limit, source));
+            findings.push(metric_finding(
+                declaration,
+                series,
+                limit,
+                overridden.is_some(),
+            ));
         }
     }
-    let names: BTreeSet<&str> = declarations.iter().map(|d| d.name.as_str()).collect();
+    findings.extend(override_findings(declarations, config));
+    let services = services(declarations, config, workspace);
+    for service in &services {
+        if service.series > config.limits.series_per_service {
+            findings.extend(service_finding(service, declarations, config));
+        }
+    }
+    (findings, services)
+}
+
+/// Overrides for no declared metric, and overrides far above what their metric exports.
+fn override_findings(declarations: &[Declaration], config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for (name, entry) in &config.overrides {
-        if !names.contains(name.as_str()) {
+        let Some(declaration) = declarations.iter().find(|d| &d.name == name) else {
             findings.push(
                 Finding::new(
                     Rule::ConfigUnusedOverride,
@@ -58,45 +75,108 @@ pub(crate) fn check_cardinality(
                 .label("no such metric")
                 .help("remove it, or rename it after the metric it was for"),
             );
-        }
-    }
-    let services = services(declarations, config, workspace);
-    for service in &services {
-        if service.series <= config.limits.series_per_service {
-            continue;
-        }
-        let mut contributors: Vec<&Declaration> = declarations
-            .iter()
-            .filter(|d| service.metrics.contains(&d.name))
-            .collect();
-        contributors.sort_by_key(|d| std::cmp::Reverse(d.series().unwrap_or(0)));
-        let Some(largest) = contributors.first() else {
             continue;
         };
-        let mut finding = Finding::new(
-            Rule::CardinalityService,
-            largest.name_span.clone(),
-            format!(
-                "service `{}` exports {} series from {} metrics, over the budget of {} (limits.series_per_service)",
-                service.name,
-                service.series,
-                service.metrics.len(),
-                config.limits.series_per_service
-            ),
-        )
-        .label(format!("the largest: {} series", largest.series().unwrap_or(0)));
-        for other in contributors.iter().skip(1).take(2) {
-            finding = finding.related(
-                other.name_span.clone(),
-                format!("{} series", other.series().unwrap_or(0)),
-            );
+        let Some(series) = declaration.series() else {
+            continue;
+        };
+        if entry.series > series.saturating_mul(OVERRIDE_SLACK) {
+            findings.push(too_large(
+                declaration,
+                series,
+                entry.series,
+                entry.span.clone(),
+                config,
+            ));
         }
-        findings.push(finding.help("shrink the largest metrics' label domains, or raise limits.series_per_service in tallyho.yaml"));
     }
-    (findings, services)
+    findings
 }
 
-fn metric_finding(declaration: &Declaration, series: u64, limit: u64, source: &str) -> Finding {
+/// How many times its metric's series an override may allow before it is reported.
+const OVERRIDE_SLACK: u64 = 10;
+
+fn too_large(
+    declaration: &Declaration,
+    series: u64,
+    allowed: u64,
+    span: Span,
+    config: &Config,
+) -> Finding {
+    let name = &declaration.name;
+    let fix = if series <= config.limits.series_per_metric {
+        format!(
+            "remove it: the default limit (limits.series_per_metric, {}) already covers its {series}",
+            config.limits.series_per_metric
+        )
+    } else {
+        format!("lower it from {allowed} to {series}, so that growth past today's size is reported")
+    };
+    Finding::new(
+        Rule::ConfigOverrideTooLarge,
+        span,
+        format!(
+            "override for `{name}` allows {allowed} series, more than {OVERRIDE_SLACK} times the {series} it exports"
+        ),
+    )
+    .label(format!("allows {allowed} series"))
+    .related(declaration.name_span.clone(), format!("{series} series"))
+    .help(fix)
+}
+
+/// The most metrics a service finding labels; the rest are counted in its help.
+const LABELLED_CONTRIBUTORS: usize = 8;
+
+/// A service over its budget: the largest metric as the primary span, the next ones as short
+/// labels on their names.
+fn service_finding(
+    service: &Service,
+    declarations: &[Declaration],
+    config: &Config,
+) -> Option<Finding> {
+    let mut contributors: Vec<(&Declaration, u64)> = declarations
+        .iter()
+        .filter(|d| service.metrics.contains(&d.name))
+        .filter_map(|d| Some((d, d.series()?)).filter(|(_, s)| *s > 0))
+        .collect();
+    contributors.sort_by_key(|(d, series)| (std::cmp::Reverse(*series), d.name.clone()));
+    let (largest, largest_series) = *contributors.first()?;
+    let budget = config.limits.series_per_service;
+    let mut finding = Finding::new(
+        Rule::CardinalityService,
+        largest.name_span.clone(),
+        format!(
+            "service `{}` exports {} series from {} metrics, over the budget of {budget} (limits.series_per_service)",
+            service.name,
+            service.series,
+            service.metrics.len(),
+        ),
+    )
+    .label(format!("the largest: {largest_series} series"));
+    for (other, series) in contributors.iter().skip(1).take(LABELLED_CONTRIBUTORS - 1) {
+        finding = finding.related(other.name_span.clone(), format!("{series} series"));
+    }
+    let rest = &contributors[contributors.len().min(LABELLED_CONTRIBUTORS)..];
+    let mut help = format!(
+        "shrink the largest metrics' label domains, or raise limits.series_per_service from {budget} to {} in tallyho.yaml",
+        service.series
+    );
+    if !rest.is_empty() {
+        let series: u64 = rest.iter().map(|(_, s)| s).sum();
+        help.push_str(&format!(
+            " ({} smaller metrics, {series} series, not shown)",
+            rest.len()
+        ));
+    }
+    Some(finding.help(help))
+}
+
+fn metric_finding(declaration: &Declaration, series: u64, limit: u64, overridden: bool) -> Finding {
+    let source = if overridden {
+        "its override in tallyho.yaml"
+    } else {
+        "limits.series_per_metric"
+    };
     let fields = declaration
         .labels
         .as_ref()
@@ -143,9 +223,16 @@ fn metric_finding(declaration: &Declaration, series: u64, limit: u64, source: &s
         };
         finding = finding.related(field.type_span.clone(), note);
     }
+    let intended = if overridden {
+        format!("raise its override from {limit} to {series} in tallyho.yaml")
+    } else {
+        format!(
+            "add `{}: {{ series: {series}, reason: \"...\" }}` under overrides in tallyho.yaml",
+            declaration.name
+        )
+    };
     finding.help(format!(
-        "narrow the widest label (a lower max_values, a coarser enum) or drop a label; if {series} series are intended, add `{}: {{ series: {series}, reason: \"...\" }}` under overrides in tallyho.yaml",
-        declaration.name
+        "narrow the widest label (a lower max_values, a coarser enum) or drop a label; if {series} series are intended, {intended}"
     ))
 }
 
