@@ -11,6 +11,7 @@
 
 mod analysis;
 mod catalogue;
+mod cfg;
 mod config;
 mod finding;
 mod model;

@@ -49,22 +49,37 @@ fn codes(analysis: &Analysis) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Appends `line` to the crate root: how a test mounts the file it adds.
+fn mount(root: &Path, line: &str) {
+    let lib = root.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).unwrap() + line + "\n";
+    fs::write(lib, text).unwrap();
+}
+
 #[test]
-fn symlink_loops_are_reported_not_followed() {
+fn module_cycles_and_folder_loops_are_followed_once() {
     let (_dir, analysis) = workspace(|root| {
         std::os::unix::fs::symlink("..", root.join("src/loop")).unwrap();
+        mount(root, "#[path = \"lib.rs\"] mod again;");
     });
+    assert_eq!(codes(&analysis), []);
+    assert_eq!(analysis.declarations.len(), 1);
+}
+
+#[test]
+fn a_module_without_its_file_is_reported() {
+    let (_dir, analysis) = workspace(|root| mount(root, "mod gone;"));
     let findings = codes(&analysis);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].0, "source.unreadable");
-    assert!(findings[0].1.contains("symlink loop"), "{}", findings[0].1);
-    assert_eq!(analysis.declarations.len(), 1);
+    assert!(findings[0].1.contains("module `gone`"), "{}", findings[0].1);
 }
 
 #[test]
 fn dangling_symlinks_and_unreadable_files_are_reported() {
     let (_dir, analysis) = workspace(|root| {
         std::os::unix::fs::symlink("missing.rs", root.join("src/dangling.rs")).unwrap();
+        mount(root, "mod dangling;");
     });
     let findings = codes(&analysis);
     assert_eq!(findings.len(), 1, "{findings:?}");
@@ -72,7 +87,7 @@ fn dangling_symlinks_and_unreadable_files_are_reported() {
     assert_eq!(analysis.declarations.len(), 1);
 
     // Permissions: only meaningful when not running as root, which reads anything.
-    let (dir, _) = workspace(|_| {});
+    let (dir, _) = workspace(|root| mount(root, "mod secret;"));
     let secret = dir.path().join("src/secret.rs");
     fs::write(&secret, "use tallyho::Counter;").unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -92,6 +107,7 @@ fn huge_files_are_skipped_with_a_finding() {
             &"// padding padding padding padding padding padding padding\n".repeat(160_000),
         );
         fs::write(root.join("src/generated.rs"), text).unwrap();
+        mount(root, "mod generated;");
     });
     let findings = codes(&analysis);
     assert_eq!(findings.len(), 1, "{findings:?}");

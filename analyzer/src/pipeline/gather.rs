@@ -1,7 +1,8 @@
-//! Stage 2, gather: every source file walked, prefiltered and parsed into a [`FileScan`],
-//! through the [`ScanCache`] so an unchanged file is neither read for the prefilter nor
-//! parsed again.
+//! Stage 2, gather: the module tree of every crate, from its root through each compiled
+//! `mod` item, level by level; each file prefiltered and parsed into a [`FileScan`] through
+//! the [`ScanCache`], so an unchanged file is neither read for the prefilter nor parsed again.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::analysis::Stats;
 use crate::catalogue::Rule;
+use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::scan::{self, FileContext, FileScan};
 use crate::scan_cache::{self, ScanCache, Stamp};
@@ -20,7 +22,7 @@ use crate::workspace::Workspace;
 
 /// The files of a workspace, scanned.
 pub(crate) struct Gathered {
-    /// Every source file looked at.
+    /// Every file of every module tree.
     pub(crate) files: Vec<PathBuf>,
     /// One scan per file that mentions tallyho, cached or fresh.
     pub(crate) scans: Vec<FileScan>,
@@ -30,50 +32,217 @@ pub(crate) struct Gathered {
     pub(crate) stats: Stats,
 }
 
-/// Walks the workspace's source trees and scans every file that can declare a metric.
+/// What gathering has so far, level after level of the module trees.
+struct Progress<'c> {
+    gathered: Gathered,
+    cache: &'c mut ScanCache,
+    /// Files already in a crate's tree: a `#[path]` cycle is followed once.
+    seen: HashSet<(PathBuf, String, Option<String>)>,
+    /// Each file's place in the cache, to forget the rest at the end.
+    live: Vec<(PathBuf, u64)>,
+}
+
+/// Walks every crate's module tree and scans every file that can declare a metric.
 pub(crate) fn gather(
     workspace: &Workspace,
     cache: &mut ScanCache,
     sources: &mut SourceMap,
 ) -> Gathered {
-    let mut stats = Stats::default();
-    let started = Instant::now();
-    let (files, walk_errors) = walk::source_files(&workspace.packages);
-    stats.walk = started.elapsed();
-    stats.files = files.len();
-    let mut findings: Vec<Finding> = walk_errors
-        .into_iter()
-        .map(|e| unreadable_path(sources, &workspace.root, e.path, &e.message))
-        .collect();
-
     let pool = pool();
     let places = Places::new(workspace);
     let needles = needles(workspace);
     let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
-    let started = Instant::now();
-    let outcomes = in_pool(&pool, || look(&files, cache, &places, &finders));
-    stats.filter = started.elapsed();
-
-    let sorted = sort(&files, outcomes, cache, &places, sources, &workspace.root);
-    findings.extend(sorted.findings);
-    stats.reused = sorted.scans.len();
-    stats.parsed = sorted.pending.len();
-
-    let started = Instant::now();
-    let mut scans = sorted.scans;
-    scans.extend(in_pool(&pool, || {
-        parse(workspace, &places, &sorted.pending)
-    }));
-    remember(cache, &places, &sorted.pending, &scans[stats.reused..]);
-    let files: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
-    cache.retain(&files);
-    stats.parse = started.elapsed();
-    Gathered {
-        files,
-        scans,
-        findings,
-        stats,
+    let mut progress = Progress {
+        gathered: Gathered {
+            files: Vec::new(),
+            scans: Vec::new(),
+            findings: Vec::new(),
+            stats: Stats::default(),
+        },
+        cache,
+        seen: HashSet::new(),
+        live: Vec::new(),
+    };
+    let mut level = walk::roots(workspace);
+    while !level.is_empty() {
+        level.retain(|f| {
+            let key = (f.path.clone(), f.crate_name.clone(), f.binary.clone());
+            progress.seen.insert(key)
+        });
+        level = step(
+            &level,
+            workspace,
+            &places,
+            &finders,
+            &pool,
+            &mut progress,
+            sources,
+        );
     }
+    let Progress {
+        mut gathered,
+        cache,
+        live,
+        ..
+    } = progress;
+    cache.retain(&live);
+    gathered.stats.files = gathered.files.len();
+    gathered
+}
+
+/// One level of the module trees: looked at, parsed where needed, and the next level.
+fn step(
+    level: &[SourcePath],
+    workspace: &Workspace,
+    places: &Places,
+    finders: &[Finder<'_>],
+    pool: &Option<rayon::ThreadPool>,
+    progress: &mut Progress<'_>,
+    sources: &mut SourceMap,
+) -> Vec<SourcePath> {
+    let started = Instant::now();
+    let outcomes = in_pool(pool, || {
+        look(level, progress.cache, places, workspace, finders)
+    });
+    progress.gathered.stats.filter += started.elapsed();
+    let started = Instant::now();
+    let fresh: Vec<Option<FileScan>> = in_pool(pool, || {
+        level
+            .par_iter()
+            .zip(&outcomes)
+            .map(|(path, outcome)| match outcome {
+                Outcome::Fresh(_, Prefiltered::Parse(text)) => {
+                    let text: &str = text;
+                    Some(scan::scan_file(&places.context(workspace, path), text))
+                }
+                _ => None,
+            })
+            .collect()
+    });
+    progress.gathered.stats.parse += started.elapsed();
+    let started = Instant::now();
+    let mut next = Vec::new();
+    for ((path, outcome), fresh) in level.iter().zip(outcomes).zip(fresh) {
+        let place = places.hash(path);
+        progress.live.push((path.path.clone(), place));
+        progress.gathered.files.push(path.path.clone());
+        if let Some(scan) = settle(
+            path,
+            outcome,
+            fresh,
+            place,
+            progress,
+            sources,
+            &workspace.root,
+        ) {
+            next.extend(children(
+                path,
+                &scan,
+                &mut progress.gathered,
+                sources,
+                &workspace.root,
+            ));
+            if scan.has_spans() {
+                progress.gathered.scans.push(scan);
+            }
+        }
+    }
+    progress.gathered.stats.walk += started.elapsed();
+    next
+}
+
+/// The files `scan`'s `mod` items name, and a finding for each that is missing.
+fn children(
+    parent: &SourcePath,
+    scan: &FileScan,
+    gathered: &mut Gathered,
+    sources: &mut SourceMap,
+    root: &Path,
+) -> Vec<SourcePath> {
+    let mut next = Vec::new();
+    for decl in &scan.mods {
+        match walk::child(parent, decl) {
+            Ok(child) => next.push(child),
+            Err(missing) => {
+                let message = format!(
+                    "no file for module `{}` of crate `{}`",
+                    missing.module, parent.crate_name
+                );
+                let file = sources.add(root, missing.path, Arc::from(""));
+                gathered.findings.push(
+                    Finding::new(Rule::SourceUnreadable, Span { file, range: 0..0 }, message)
+                        .help("create the file or remove the `mod` item; the crate does not compile without it"),
+                );
+            }
+        }
+    }
+    next
+}
+
+/// One file's outcome put in place: its text in `sources` when a finding can point into it,
+/// its scan in the cache when fresh; the scan (with the `mod` items) returned.
+fn settle(
+    path: &SourcePath,
+    outcome: Outcome,
+    fresh: Option<FileScan>,
+    place: u64,
+    progress: &mut Progress<'_>,
+    sources: &mut SourceMap,
+    root: &Path,
+) -> Option<FileScan> {
+    let stats = &mut progress.gathered.stats;
+    let (stamp, text, mut scan) = match outcome {
+        Outcome::Cached(text, scan) => {
+            stats.reused += usize::from(scan.has_spans());
+            return Some(with_text(scan, text, path, sources, root));
+        }
+        Outcome::Fresh(stamp, Prefiltered::Parse(text)) => {
+            stats.parsed += 1;
+            (stamp, Some(text), fresh.unwrap_or_default())
+        }
+        Outcome::Fresh(stamp, Prefiltered::Skip(mods)) => (
+            stamp,
+            None,
+            FileScan {
+                mods,
+                ..FileScan::default()
+            },
+        ),
+        Outcome::Fresh(_, Prefiltered::Unreadable(message)) => {
+            let finding = unreadable_file(sources, root, path, &message);
+            progress.gathered.findings.push(finding);
+            return None;
+        }
+        Outcome::Fresh(_, Prefiltered::TooLarge(bytes)) => {
+            let finding = too_large(sources, root, path, bytes);
+            progress.gathered.findings.push(finding);
+            return None;
+        }
+    };
+    if let Some(stamp) = stamp {
+        progress
+            .cache
+            .insert(path.path.clone(), stamp, place, scan.clone());
+    }
+    if let Some(text) = text {
+        let file = sources.add(root, path.path.clone(), text);
+        scan.rebase(file);
+    }
+    Some(scan)
+}
+
+/// A cached scan with its file's text in `sources`, when anything in it points there.
+fn with_text(
+    mut scan: FileScan,
+    text: Option<Arc<str>>,
+    path: &SourcePath,
+    sources: &mut SourceMap,
+    root: &Path,
+) -> FileScan {
+    if let Some(text) = text {
+        scan.rebase(sources.add(root, path.path.clone(), text));
+    }
+    scan
 }
 
 /// Names under which any package reaches tallyho: what a declaration's file must mention.
@@ -107,25 +276,37 @@ fn in_pool<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Se
 
 /// What a file's scan depends on besides its text: the cache key beside its stamp.
 struct Places {
-    /// The workspace's library crate names, which `use` paths may start with.
-    externs: Vec<String>,
-    /// Per package: its name, its names for tallyho, and the externs.
+    /// Per package: the crates its code can name (its own library too, for its binaries).
+    externs: Vec<Vec<(String, String)>>,
+    /// Per package: its name, version, names for tallyho, externs and features.
     packages: Vec<String>,
 }
 
 impl Places {
     fn new(workspace: &Workspace) -> Places {
-        let externs: Vec<String> = workspace
+        let externs: Vec<Vec<(String, String)>> = workspace
             .packages
             .iter()
-            .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+            .map(|p| {
+                let mut externs = p.externs.clone();
+                if let Some(lib) = &p.lib {
+                    externs.push((lib.crate_name.clone(), lib.crate_name.clone()));
+                }
+                externs
+            })
             .collect();
         let packages = workspace
             .packages
             .iter()
-            .map(|p| {
-                let tallyho = p.tallyho_names.join(",");
-                format!("{}|{tallyho}|{}", p.name, externs.join(","))
+            .zip(&externs)
+            .map(|(p, externs)| {
+                format!(
+                    "{}|{}|{}|{externs:?}|{}",
+                    p.name,
+                    p.version,
+                    p.tallyho_names.join(","),
+                    p.features.join(",")
+                )
             })
             .collect();
         Places { externs, packages }
@@ -138,16 +319,40 @@ impl Places {
             &path.crate_name,
             path.binary.as_deref().unwrap_or(""),
             &path.module_path.join("::"),
+            if path.owns_dir { "owns" } else { "" },
         ])
+    }
+
+    /// What scanning the file at `path` needs to know about where it sits.
+    fn context<'w>(&'w self, workspace: &'w Workspace, path: &'w SourcePath) -> FileContext<'w> {
+        let package = &workspace.packages[path.package];
+        FileContext {
+            // Rebased to the file's id in the source map once the scan is back.
+            file: FileId(0),
+            package: &package.name,
+            crate_name: &path.crate_name,
+            binary: path.binary.as_deref(),
+            module: path.module_path.clone(),
+            externs: &self.externs[path.package],
+            tallyho: &package.tallyho_names,
+            cfg: CfgSet {
+                features: &package.features,
+            },
+        }
+    }
+
+    /// The configuration the file at `path` compiles under.
+    fn cfg<'w>(&self, workspace: &'w Workspace, path: &SourcePath) -> CfgSet<'w> {
+        CfgSet {
+            features: &workspace.packages[path.package].features,
+        }
     }
 }
 
 /// What looking at one file came to.
 enum Outcome {
-    /// Cached: it does not mention tallyho.
-    Skip,
-    /// Cached: its text (for findings) and its scan.
-    Cached(String, FileScan),
+    /// Cached: its scan, and its text when the scan points into it.
+    Cached(Option<Arc<str>>, FileScan),
     /// Looked at now: its stamp (to cache the result under) and the prefilter's verdict.
     Fresh(Option<Stamp>, Prefiltered),
 }
@@ -157,131 +362,26 @@ fn look(
     files: &[SourcePath],
     cache: &ScanCache,
     places: &Places,
+    workspace: &Workspace,
     finders: &[Finder<'_>],
 ) -> Vec<Outcome> {
     files
         .par_iter()
         .map(|f| {
             let stamp = scan_cache::stamp(&f.path);
+            let cfg = places.cfg(workspace, f);
             let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, places.hash(f)));
+            let fresh = || Outcome::Fresh(stamp, walk::prefilter(&f.path, finders, &cfg));
             match cached {
-                Some(None) => Outcome::Skip,
-                Some(Some(scan)) => match std::fs::read_to_string(&f.path) {
-                    Ok(text) => Outcome::Cached(text, scan.clone()),
-                    Err(_) => Outcome::Fresh(stamp, walk::prefilter(&f.path, finders)),
+                Some(scan) if !scan.has_spans() => Outcome::Cached(None, scan.clone()),
+                Some(scan) => match std::fs::read_to_string(&f.path) {
+                    Ok(text) => Outcome::Cached(Some(Arc::from(text)), scan.clone()),
+                    Err(_) => fresh(),
                 },
-                None => Outcome::Fresh(stamp, walk::prefilter(&f.path, finders)),
+                None => fresh(),
             }
         })
         .collect()
-}
-
-/// A file to parse: its id in the source map, where it sits, its text and its stamp.
-struct Pending<'f> {
-    id: FileId,
-    path: &'f SourcePath,
-    text: Arc<str>,
-    stamp: Option<Stamp>,
-}
-
-/// The outcomes, sorted: scans reused, files to parse, files that could not be read.
-struct Sorted<'f> {
-    scans: Vec<FileScan>,
-    pending: Vec<Pending<'f>>,
-    findings: Vec<Finding>,
-}
-
-/// Sorts the outcomes in file order, adding every file kept to `sources` and caching the
-/// files the prefilter skipped.
-fn sort<'f>(
-    files: &'f [SourcePath],
-    outcomes: Vec<Outcome>,
-    cache: &mut ScanCache,
-    places: &Places,
-    sources: &mut SourceMap,
-    root: &Path,
-) -> Sorted<'f> {
-    let mut sorted = Sorted {
-        scans: Vec::new(),
-        pending: Vec::new(),
-        findings: Vec::new(),
-    };
-    for (path, outcome) in files.iter().zip(outcomes) {
-        let (stamp, prefiltered) = match outcome {
-            Outcome::Skip => continue,
-            Outcome::Cached(text, mut scan) => {
-                scan.rebase(sources.add(root, path.path.clone(), Arc::from(text)));
-                sorted.scans.push(scan);
-                continue;
-            }
-            Outcome::Fresh(stamp, prefiltered) => (stamp, prefiltered),
-        };
-        match prefiltered {
-            Prefiltered::Skip => {
-                if let Some(stamp) = stamp {
-                    cache.insert(path.path.clone(), stamp, places.hash(path), None);
-                }
-            }
-            Prefiltered::Parse(text) => {
-                let text: Arc<str> = Arc::from(text);
-                let id = sources.add(root, path.path.clone(), Arc::clone(&text));
-                sorted.pending.push(Pending {
-                    id,
-                    path,
-                    text,
-                    stamp,
-                });
-            }
-            Prefiltered::Unreadable(message) => sorted
-                .findings
-                .push(unreadable_file(sources, root, path, &message)),
-            Prefiltered::TooLarge(bytes) => {
-                sorted.findings.push(too_large(sources, root, path, bytes))
-            }
-        }
-    }
-    sorted
-}
-
-/// Scans the pending files in parallel, in their order.
-fn parse(workspace: &Workspace, places: &Places, pending: &[Pending<'_>]) -> Vec<FileScan> {
-    pending
-        .par_iter()
-        .map(|p| {
-            let package = &workspace.packages[p.path.package];
-            let context = FileContext {
-                file: p.id,
-                package: &package.name,
-                crate_name: &p.path.crate_name,
-                binary: p.path.binary.as_deref(),
-                module: p.path.module_path.clone(),
-                externs: &places.externs,
-                tallyho: &package.tallyho_names,
-            };
-            scan::scan_file(&context, &p.text)
-        })
-        .collect()
-}
-
-/// Caches each fresh scan under its file's stamp and place.
-fn remember(cache: &mut ScanCache, places: &Places, pending: &[Pending<'_>], fresh: &[FileScan]) {
-    for (pending, scan) in pending.iter().zip(fresh) {
-        if let Some(stamp) = pending.stamp {
-            let place = places.hash(pending.path);
-            cache.insert(pending.path.path.clone(), stamp, place, Some(scan.clone()));
-        }
-    }
-}
-
-/// `source.unreadable` for a path the walk could not enter.
-fn unreadable_path(sources: &mut SourceMap, root: &Path, path: PathBuf, message: &str) -> Finding {
-    let file = sources.add(root, path, Arc::from(""));
-    Finding::new(
-        Rule::SourceUnreadable,
-        Span { file, range: 0..0 },
-        format!("cannot read this path: {message}"),
-    )
-    .help("fix or remove it; files behind it are not checked")
 }
 
 /// `source.unreadable` for a file the prefilter could not read as text.

@@ -103,6 +103,7 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
         module: Vec::new(),
         externs: &[],
         tallyho: &tallyho,
+        cfg: crate::cfg::CfgSet::default(),
     };
     let resolved = resolve::resolve(vec![scan::scan_file(&context, text)]);
     let mut findings = resolved.findings;

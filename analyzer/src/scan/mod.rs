@@ -5,7 +5,9 @@
 //! the parser's span table is released after each file.
 
 mod declaration;
+mod docs;
 mod labels;
+mod modules;
 pub(crate) mod scope;
 
 use proc_macro2::{Span as SynSpan, TokenTree};
@@ -14,10 +16,13 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
 use crate::catalogue::Rule;
+use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricType};
 use crate::source::{FileId, Span};
+pub(crate) use docs::doc_comment;
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
+pub(crate) use modules::{from_tokens as modules_from_tokens, ModDecl};
 use scope::{segments, Scope};
 
 /// Files nesting brackets deeper than this are not parsed: the parser recurses per level.
@@ -30,8 +35,10 @@ pub(crate) struct FileContext<'w> {
     pub(crate) crate_name: &'w str,
     pub(crate) binary: Option<&'w str>,
     pub(crate) module: Vec<String>,
-    pub(crate) externs: &'w [String],
+    pub(crate) externs: &'w [(String, String)],
     pub(crate) tallyho: &'w [String],
+    /// The configuration the crate compiles under.
+    pub(crate) cfg: CfgSet<'w>,
 }
 
 /// A declaration before its label type is looked up across the workspace.
@@ -53,9 +60,20 @@ pub(crate) struct FileScan {
     pub(crate) enums: Vec<RawEnum>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
+    /// The file's compiled `mod name;` items: where the module tree goes on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) mods: Vec<ModDecl>,
 }
 
 impl FileScan {
+    /// Whether anything in it points into the file's text (so the text must be kept).
+    pub(crate) fn has_spans(&self) -> bool {
+        !(self.declarations.is_empty()
+            && self.structs.is_empty()
+            && self.enums.is_empty()
+            && self.findings.is_empty())
+    }
+
     /// Points every span at `file`: the id a cached scan's file has in this analysis.
     pub(crate) fn rebase(&mut self, file: FileId) {
         let mut spans: Vec<&mut Span> = Vec::new();
@@ -103,7 +121,8 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
         );
         return scan;
     }
-    match syn::parse_file(text) {
+    match syn::parse_file(&blank_preamble(text)) {
+        Ok(file) if !context.cfg.enabled(&file.attrs) => {}
         Ok(file) => {
             let mut scope = Scope::new(
                 context.crate_name,
@@ -116,6 +135,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 context,
                 scopes: vec![scope],
                 places: Vec::new(),
+                inline: Vec::new(),
                 accepted: Vec::new(),
                 scan: &mut scan,
             };
@@ -139,6 +159,28 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     }
     proc_macro2::extra::invalidate_current_thread_spans();
     scan
+}
+
+/// The text with a leading byte-order mark and `#!` line turned into spaces: the parser
+/// skips them, and its offsets would then be measured from after them. Blanked, every offset
+/// is one into the original text.
+pub(crate) fn blank_preamble(text: &str) -> std::borrow::Cow<'_, str> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    let shebang = match rest.strip_prefix("#!") {
+        // `#![attr]` is an inner attribute, not a shebang (whitespace and comments may
+        // stand between `#!` and `[`; a shebang's next token is never `[`).
+        Some(after) if !after.trim_start().starts_with('[') => {
+            rest.find('\n').unwrap_or(rest.len())
+        }
+        _ => 0,
+    };
+    if bom + shebang == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut blanked = " ".repeat(bom + shebang);
+    blanked.push_str(&text[bom + shebang..]);
+    std::borrow::Cow::Owned(blanked)
 }
 
 /// The offset where bracket nesting first passes [`MAX_NESTING`], counting naively (brackets
@@ -195,6 +237,8 @@ struct Scanner<'a, 'w> {
     context: &'a FileContext<'w>,
     scopes: Vec<Scope<'w>>,
     places: Vec<Place>,
+    /// The inline modules entered in this file, outermost first.
+    inline: Vec<String>,
     /// Byte ranges of constructor calls that root an accepted declaration.
     accepted: Vec<std::ops::Range<usize>>,
     scan: &'a mut FileScan,
@@ -247,14 +291,42 @@ impl<'w> Scanner<'_, 'w> {
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        // What `cfg` rules out is not compiled: not a metric, not a label type.
+        let attrs = match item {
+            syn::Item::Const(i) => &i.attrs,
+            syn::Item::Enum(i) => &i.attrs,
+            syn::Item::Fn(i) => &i.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            syn::Item::Macro(i) => &i.attrs,
+            syn::Item::Mod(i) => &i.attrs,
+            syn::Item::Static(i) => &i.attrs,
+            syn::Item::Struct(i) => &i.attrs,
+            syn::Item::Trait(i) => &i.attrs,
+            syn::Item::Use(i) => &i.attrs,
+            _ => return visit::visit_item(self, item),
+        };
+        if self.context.cfg.enabled(attrs) {
+            visit::visit_item(self, item);
+        }
+    }
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        let name = item.ident.to_string();
         let Some((_, items)) = &item.content else {
+            self.scan.mods.push(ModDecl {
+                name,
+                inline: self.inline.clone(),
+                path: modules::path_attribute(item.attrs.iter().map(|a| &a.meta)),
+            });
             return;
         };
-        let mut scope = self.scope().child(&item.ident.to_string());
+        let mut scope = self.scope().child(&name);
         scope.add_imports(items);
         self.scopes.push(scope);
+        self.inline.push(name);
         visit::visit_item_mod(self, item);
+        self.inline.pop();
         self.scopes.pop();
     }
 
@@ -388,33 +460,4 @@ fn flatten(stream: proc_macro2::TokenStream) -> Vec<TokenTree> {
         }
     }
     out
-}
-
-/// The first paragraph of an item's doc comment, as one line.
-pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> String {
-    let mut lines = Vec::new();
-    for attr in attrs {
-        if !attr.path().is_ident("doc") {
-            continue;
-        }
-        let syn::Meta::NameValue(meta) = &attr.meta else {
-            continue;
-        };
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(text),
-            ..
-        }) = &meta.value
-        else {
-            continue;
-        };
-        for line in text.value().lines() {
-            lines.push(line.trim().to_owned());
-        }
-    }
-    let paragraph: Vec<String> = lines
-        .into_iter()
-        .skip_while(String::is_empty)
-        .take_while(|l| !l.is_empty())
-        .collect();
-    paragraph.join(" ")
 }

@@ -1,7 +1,7 @@
 //! Name resolution inside one module: `use` imports, globs, `crate`/`self`/`super`, and
 //! which paths name tallyho's types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::{Item, UseTree};
 
@@ -15,8 +15,10 @@ pub(crate) struct Scope<'w> {
     imports: HashMap<String, Vec<String>>,
     /// Modules glob-imported (`use x::*`), as absolute paths.
     globs: Vec<Vec<String>>,
-    /// Crate names other crates are reachable by: workspace libraries and tallyho.
-    externs: &'w [String],
+    /// Types defined in the module itself: they shadow glob imports.
+    locals: HashSet<String>,
+    /// Other crates, by the name this crate's code uses and their own crate name.
+    externs: &'w [(String, String)],
     /// The names tallyho goes by in this package.
     tallyho: &'w [String],
 }
@@ -25,7 +27,7 @@ impl<'w> Scope<'w> {
     pub(crate) fn new(
         crate_name: &'w str,
         module: Vec<String>,
-        externs: &'w [String],
+        externs: &'w [(String, String)],
         tallyho: &'w [String],
     ) -> Self {
         Scope {
@@ -33,6 +35,7 @@ impl<'w> Scope<'w> {
             module,
             imports: HashMap::new(),
             globs: Vec::new(),
+            locals: HashSet::new(),
             externs,
             tallyho,
         }
@@ -45,12 +48,48 @@ impl<'w> Scope<'w> {
         Scope::new(self.crate_name, module, self.externs, self.tallyho)
     }
 
-    /// Records the `use` items among `items`.
+    /// Records what `items` bring into scope: `use` imports, `extern crate` aliases, type
+    /// aliases (`type Hits = tallyho::Counter`) and the module's own type names.
     pub(crate) fn add_imports(&mut self, items: &[Item]) {
-        for item in items {
-            if let Item::Use(item) = item {
-                let mut prefix = Vec::new();
-                self.add_use_tree(&item.tree, &mut prefix, item.leading_colon.is_some());
+        // Type aliases last: what they name may be imported below them.
+        let (aliases, others): (Vec<&Item>, Vec<&Item>) =
+            items.iter().partition(|i| matches!(i, Item::Type(_)));
+        for item in others.into_iter().chain(aliases) {
+            match item {
+                Item::Use(item) => {
+                    let mut prefix = Vec::new();
+                    self.add_use_tree(&item.tree, &mut prefix, item.leading_colon.is_some());
+                }
+                Item::ExternCrate(item) => {
+                    let name = item.ident.to_string();
+                    let alias = item.rename.as_ref().map_or(&item.ident, |(_, r)| r);
+                    if name != "self" {
+                        self.imports.insert(alias.to_string(), vec![name]);
+                    }
+                }
+                Item::Type(alias) => match &*alias.ty {
+                    syn::Type::Path(ty) if ty.qself.is_none() => {
+                        let path =
+                            self.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
+                        self.imports.insert(alias.ident.to_string(), path);
+                    }
+                    _ => {
+                        self.locals.insert(alias.ident.to_string());
+                    }
+                },
+                Item::Struct(item) => {
+                    self.locals.insert(item.ident.to_string());
+                }
+                Item::Enum(item) => {
+                    self.locals.insert(item.ident.to_string());
+                }
+                Item::Union(item) => {
+                    self.locals.insert(item.ident.to_string());
+                }
+                Item::Trait(item) => {
+                    self.locals.insert(item.ident.to_string());
+                }
+                _ => {}
             }
         }
     }
@@ -134,8 +173,9 @@ impl<'w> Scope<'w> {
                 if let Some(imported) = self.imports.get(first) {
                     out = imported.clone();
                     out.extend_from_slice(rest);
-                } else if self.is_extern(first) {
-                    out = segments.to_vec();
+                } else if let Some(krate) = self.extern_crate(first) {
+                    out = vec![krate.to_owned()];
+                    out.extend_from_slice(rest);
                 } else {
                     out = self.here();
                     out.extend_from_slice(segments);
@@ -175,8 +215,16 @@ impl<'w> Scope<'w> {
         path
     }
 
-    fn is_extern(&self, name: &str) -> bool {
-        self.externs.iter().any(|e| e == name) || self.tallyho.iter().any(|t| t == name)
+    /// The crate a path's first segment names, if it names one: tallyho keeps the name this
+    /// package gives it, other crates go by their own.
+    fn extern_crate<'s>(&'s self, name: &'s str) -> Option<&'s str> {
+        if self.tallyho.iter().any(|t| t == name) {
+            return Some(name);
+        }
+        self.externs
+            .iter()
+            .find(|(local, _)| local == name)
+            .map(|(_, krate)| krate.as_str())
     }
 
     fn is_tallyho_path(&self, path: &[String]) -> bool {
@@ -192,7 +240,11 @@ impl<'w> Scope<'w> {
         }
         // `Counter` with `use tallyho::*` and no other import or local item of that name.
         let glob_tallyho = self.globs.iter().any(|glob| self.is_tallyho_path(glob));
-        if segments.len() == 1 && glob_tallyho && !self.imports.contains_key(&segments[0]) {
+        if segments.len() == 1
+            && glob_tallyho
+            && !self.imports.contains_key(&segments[0])
+            && !self.locals.contains(&segments[0])
+        {
             return Some(segments[0].clone());
         }
         None
@@ -209,7 +261,7 @@ mod tests {
     use super::*;
 
     fn scope(source: &str) -> Scope<'static> {
-        static EXTERNS: &[String] = &[];
+        static EXTERNS: &[(String, String)] = &[];
         static TALLYHO: std::sync::LazyLock<Vec<String>> =
             std::sync::LazyLock::new(|| vec!["tallyho".into()]);
         let file: syn::File = syn::parse_str(source).expect("valid Rust");
@@ -267,6 +319,29 @@ mod tests {
         assert_eq!(
             scope.tallyho_item(&path("CounterGroup"), false).as_deref(),
             Some("CounterGroup")
+        );
+    }
+
+    #[test]
+    fn a_local_type_shadows_a_glob_import() {
+        let scope = scope("use tallyho::*; struct Counter;");
+        assert_eq!(scope.tallyho_item(&path("Counter"), false), None);
+        assert_eq!(
+            scope.tallyho_item(&path("Gauge"), false).as_deref(),
+            Some("Gauge")
+        );
+    }
+
+    #[test]
+    fn extern_crate_aliases_and_type_aliases_name_tallyho() {
+        let scope = scope("extern crate tallyho as th; type Hits = th::Counter;");
+        assert_eq!(
+            scope.tallyho_item(&path("th::Gauge"), false).as_deref(),
+            Some("Gauge")
+        );
+        assert_eq!(
+            scope.tallyho_item(&path("Hits"), false).as_deref(),
+            Some("Counter")
         );
     }
 }
