@@ -215,10 +215,11 @@ declare_rules! {
         good: "static HITS: Counter = Counter::new(\"hits\");\nfn handle() { HITS.increment(); }",
     }
     DeclarationNotEvaluable = "declaration.not_evaluable", Error {
-        summary: "a metric's name and configuration are literals the analyzer can read",
-        why: "A name built from a constant, a macro or a function call cannot be checked or \
-              exported ahead of use; the analyzer reports it rather than skipping it silently.",
-        bad: "const NAME: &str = \"orders\";\nstatic ORDERS: Counter = Counter::new(NAME);",
+        summary: "a metric's name and configuration are literals or constants the analyzer can read",
+        why: "A name built by a macro or a function call cannot be checked or exported ahead of \
+              use; the analyzer reports it rather than skipping it silently. Constants (of this \
+              crate, a workspace crate or tallyho, like `tallyho::DEFAULT_BUCKETS`) are read.",
+        bad: "static ORDERS: Counter = Counter::new(concat!(\"orders\", \"_total\"));",
         good: "static ORDERS: Counter = Counter::new(\"orders\");",
     }
     SourceParse = "source.parse", Error {

@@ -13,6 +13,7 @@ mod analysis;
 mod catalogue;
 mod cfg;
 mod config;
+mod constants;
 mod finding;
 mod model;
 mod pipeline;

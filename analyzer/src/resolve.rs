@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::catalogue::Rule;
+use crate::constants;
 use crate::finding::Finding;
 use crate::model::{Declaration, Domain, LabelField, LabelSet};
 use crate::scan::{FieldKind, FileScan, RawEnum, RawStruct};
@@ -19,13 +20,17 @@ pub(crate) struct Resolved {
     pub(crate) findings: Vec<Finding>,
 }
 
-struct Index<'a, T> {
+/// Items by absolute path and by name, for lookups across crates.
+pub(crate) struct Index<'a, T> {
     by_path: HashMap<&'a [String], &'a T>,
     by_name: HashMap<&'a str, Vec<&'a T>>,
 }
 
 impl<'a, T> Index<'a, T> {
-    fn new(items: impl Iterator<Item = &'a T>, path: impl Fn(&'a T) -> &'a [String]) -> Self {
+    pub(crate) fn new(
+        items: impl Iterator<Item = &'a T>,
+        path: impl Fn(&'a T) -> &'a [String],
+    ) -> Self {
         let mut by_path = HashMap::new();
         let mut by_name: HashMap<&str, Vec<&T>> = HashMap::new();
         for item in items {
@@ -38,7 +43,13 @@ impl<'a, T> Index<'a, T> {
         Index { by_path, by_name }
     }
 
-    fn find(&self, candidates: &[Vec<String>], path: impl Fn(&T) -> &[String]) -> Option<&'a T> {
+    /// The item at the first candidate path that has one, else the one item of that name in
+    /// the first candidate's crate, else the only one of that name anywhere.
+    pub(crate) fn find(
+        &self,
+        candidates: &[Vec<String>],
+        path: impl Fn(&T) -> &[String],
+    ) -> Option<&'a T> {
         if let Some(found) = candidates
             .iter()
             .find_map(|c| self.by_path.get(c.as_slice()))
@@ -64,12 +75,15 @@ pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
     let mut raw_declarations = Vec::new();
     let mut structs = Vec::new();
     let mut enums = Vec::new();
+    let mut consts = Vec::new();
     for scan in scans {
         findings.extend(scan.findings);
         raw_declarations.extend(scan.declarations);
         structs.extend(scan.structs);
         enums.extend(scan.enums);
+        consts.extend(scan.consts);
     }
+    let raw_declarations = constants::settle(raw_declarations, &consts, &mut findings);
     let struct_index = Index::new(structs.iter(), |s: &RawStruct| &s.path);
     let enum_index = Index::new(enums.iter(), |e: &RawEnum| &e.path);
 

@@ -95,10 +95,10 @@ impl Workspace {
 
     fn from_metadata(metadata: &Metadata) -> Workspace {
         let graph = Graph::new(metadata);
-        let mut packages: Vec<Package> = graph
-            .analyzed()
-            .into_iter()
-            .map(|id| graph.package(id))
+        let analyzed = graph.analyzed();
+        let mut packages: Vec<Package> = analyzed
+            .iter()
+            .map(|id| graph.package(id, &analyzed))
             .collect();
         packages.sort_by(|a, b| (a.external, &a.name).cmp(&(b.external, &b.name)));
         Workspace {
@@ -228,7 +228,8 @@ impl<'m> Graph<'m> {
         found
     }
 
-    fn package(&self, id: &PackageId) -> Package {
+    /// The package `id`, its dependency edges kept to the packages `analyzed`.
+    fn package(&self, id: &PackageId, analyzed: &[&PackageId]) -> Package {
         let package = &self.metadata[id];
         let external = !self.members.contains(id);
         let target = |kind: &'static str| {
@@ -266,7 +267,11 @@ impl<'m> Graph<'m> {
             } else {
                 target("bin").collect()
             },
-            workspace_deps: deps.iter().map(|(_, d)| self.name(d).to_owned()).collect(),
+            workspace_deps: deps
+                .iter()
+                .filter(|(_, d)| analyzed.contains(d))
+                .map(|(_, d)| self.name(d).to_owned())
+                .collect(),
             tallyho_names: deps
                 .iter()
                 .filter(|(_, d)| self.name(d) == RUNTIME)

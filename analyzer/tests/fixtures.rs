@@ -195,3 +195,9 @@ fn the_module_tree_and_cfg_decide_what_ships() {
     let analysis = run(&fixtures().join("module-tree"));
     insta::assert_snapshot!("module_tree", located(&analysis));
 }
+
+#[test]
+fn constants_give_names_and_buckets_across_crates() {
+    let analysis = run(&fixtures().join("constants"));
+    insta::assert_snapshot!("constants", located(&analysis));
+}

@@ -40,6 +40,8 @@ struct Progress<'c> {
     seen: HashSet<(PathBuf, String, Option<String>)>,
     /// Each file's place in the cache, to forget the rest at the end.
     live: Vec<(PathBuf, u64)>,
+    /// Files in a tree that gave nothing to scan: where a constant may still be.
+    skipped: Vec<SourcePath>,
 }
 
 /// Walks every crate's module tree and scans every file that can declare a metric.
@@ -62,6 +64,7 @@ pub(crate) fn gather(
         cache,
         seen: HashSet::new(),
         live: Vec::new(),
+        skipped: Vec::new(),
     };
     let mut level = walk::roots(workspace);
     while !level.is_empty() {
@@ -83,9 +86,12 @@ pub(crate) fn gather(
         mut gathered,
         cache,
         live,
+        skipped,
         ..
     } = progress;
     cache.retain(&live);
+    let constants = named_constants(&gathered.scans, &skipped, workspace, &places);
+    gathered.scans.extend(constants);
     gathered.stats.files = gathered.files.len();
     gathered
 }
@@ -142,8 +148,10 @@ fn step(
                 sources,
                 &workspace.root,
             ));
-            if scan.has_spans() {
+            if scan.has_spans() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
+            } else {
+                progress.skipped.push(path.clone());
             }
         }
     }
@@ -243,6 +251,51 @@ fn with_text(
         scan.rebase(sources.add(root, path.path.clone(), text));
     }
     scan
+}
+
+/// The constants declarations name that no scanned file defines, from the files the
+/// prefilter passed over: each file of a candidate's crate that mentions the constant's name
+/// is parsed for its constants.
+fn named_constants(
+    scans: &[FileScan],
+    skipped: &[SourcePath],
+    workspace: &Workspace,
+    places: &Places,
+) -> Vec<FileScan> {
+    let defined: HashSet<&[String]> = scans
+        .iter()
+        .flat_map(|s| &s.consts)
+        .map(|c| c.path.as_slice())
+        .collect();
+    let mut wanted: Vec<(&str, &str)> = scans
+        .iter()
+        .flat_map(|s| &s.declarations)
+        .flat_map(|d| &d.pending)
+        .filter(|p| !p.candidates.iter().any(|c| defined.contains(c.as_slice())))
+        .flat_map(|p| &p.candidates)
+        .filter_map(|c| Some((c.first()?.as_str(), c.last()?.as_str())))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let files = skipped.iter().filter(|f| {
+        let names: Vec<&str> = wanted
+            .iter()
+            .filter(|(krate, _)| *krate == f.crate_name)
+            .map(|(_, name)| *name)
+            .collect();
+        !names.is_empty()
+            && std::fs::read_to_string(&f.path).is_ok_and(|t| names.iter().any(|n| t.contains(n)))
+    });
+    files
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(&f.path).ok()?;
+            let scan = scan::scan_file(&places.context(workspace, f), &text);
+            Some(FileScan {
+                consts: scan.consts,
+                ..FileScan::default()
+            })
+        })
+        .collect()
 }
 
 /// Names under which any package reaches tallyho: what a declaration's file must mention.

@@ -4,6 +4,7 @@
 //! The result holds only plain data (byte ranges, strings), so files scan in parallel and
 //! the parser's span table is released after each file.
 
+mod consts;
 mod declaration;
 mod docs;
 mod labels;
@@ -20,6 +21,7 @@ use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricType};
 use crate::source::{FileId, Span};
+pub(crate) use consts::{ConstValue, RawConst};
 pub(crate) use docs::doc_comment;
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
 pub(crate) use modules::{from_tokens as modules_from_tokens, ModDecl};
@@ -47,6 +49,29 @@ pub(crate) struct RawDeclaration {
     pub(crate) declaration: Declaration,
     /// Absolute paths the label type may have, most likely first.
     pub(crate) label_candidates: Vec<Vec<String>>,
+    /// Parts given by a constant, found once every crate is scanned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) pending: Vec<PendingConst>,
+}
+
+/// Which part of a declaration a constant gives.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Slot {
+    /// The metric name.
+    Name,
+    /// The bucket bounds.
+    Buckets,
+}
+
+/// A constant a declaration names, to be looked up across crates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PendingConst {
+    pub(crate) slot: Slot,
+    /// The absolute paths it may have, most likely first.
+    pub(crate) candidates: Vec<Vec<String>>,
+    /// The path as written, and where.
+    pub(crate) written: String,
+    pub(crate) span: Span,
 }
 
 /// Everything found in one file. Every span in it points into that file.
@@ -58,6 +83,8 @@ pub(crate) struct FileScan {
     pub(crate) structs: Vec<RawStruct>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) enums: Vec<RawEnum>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) consts: Vec<RawConst>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
     /// The file's compiled `mod name;` items: where the module tree goes on.
@@ -82,6 +109,7 @@ impl FileScan {
             spans.extend([&mut d.span, &mut d.name_span]);
             spans.extend(d.unit_span.as_mut());
             spans.extend(d.labels.as_mut().map(|l| &mut l.span));
+            spans.extend(raw.pending.iter_mut().map(|p| &mut p.span));
         }
         for raw in &mut self.structs {
             spans.push(&mut raw.span);
@@ -285,6 +313,15 @@ impl<'w> Scanner<'_, 'w> {
         );
     }
 
+    /// A module-level constant whose value a declaration could use.
+    fn record_const(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
+        if let Some(value) = consts::value(self.scope(), expr) {
+            let mut path = self.scope().absolute(&["self".to_owned()], false);
+            path.push(ident.to_string());
+            self.scan.consts.push(RawConst { path, value });
+        }
+    }
+
     fn module_level(&self) -> bool {
         self.places.is_empty()
     }
@@ -332,8 +369,12 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
         if self.module_level() {
-            if let syn::Type::Path(ty) = &*item.ty {
-                if let Some((type_name, metric)) = self.metric_type(&ty.path) {
+            let metric = match &*item.ty {
+                syn::Type::Path(ty) => self.metric_type(&ty.path).map(|m| (ty, m)),
+                _ => None,
+            };
+            match metric {
+                Some((ty, (type_name, metric))) => {
                     // The root call is the declaration itself, evaluable or not.
                     if let (syn::Expr::Call(root), _) = declaration::chain(&item.expr) {
                         self.accepted.push(self.span(root.span()).range);
@@ -343,6 +384,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
                         Err(finding) => self.scan.findings.push(*finding),
                     }
                 }
+                None => self.record_const(&item.ident, &item.expr),
             }
             self.places.push(Place::Wrapper);
             visit::visit_item_static(self, item);
@@ -385,6 +427,9 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        if self.module_level() {
+            self.record_const(&item.ident, &item.expr);
+        }
         self.places.push(Place::Const);
         visit::visit_item_const(self, item);
         self.places.pop();
