@@ -26,6 +26,9 @@ pub struct Config {
     pub overrides: BTreeMap<String, Override>,
     /// Which binaries are services, by service name; empty means every binary.
     pub services: BTreeMap<String, ServiceConfig>,
+    /// The most a finding in a package outside the workspace can be, by package name
+    /// (`dependencies: { shared-metrics: warn }`).
+    pub dependencies: BTreeMap<String, Severity>,
     /// Where the configuration came from, for findings about it.
     pub file: Option<FileId>,
 }
@@ -80,6 +83,8 @@ struct ConfigFile {
     overrides: BTreeMap<String, OverrideFile>,
     #[serde(default)]
     services: BTreeMap<String, ServiceFile>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, Severity>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +121,7 @@ impl Config {
         config.severities = severities(parsed.rules, &spans, &mut findings);
         config.overrides = overrides(parsed.overrides, &spans, &mut findings);
         config.services = services(parsed.services, crates, &spans, &mut findings);
+        config.dependencies = parsed.dependencies;
         (config, findings)
     }
 
@@ -125,6 +131,13 @@ impl Config {
             .get(&rule)
             .copied()
             .unwrap_or(rule.default_severity())
+    }
+
+    /// The severity of `rule` for a finding in `package`, when that is outside the
+    /// workspace: capped by the package's entry under `dependencies`.
+    pub fn severity_in(&self, rule: Rule, package: Option<&str>) -> Severity {
+        let cap = package.and_then(|p| self.dependencies.get(p)).copied();
+        self.severity(rule).max(cap.unwrap_or(Severity::Error))
     }
 }
 

@@ -64,6 +64,9 @@ pub struct Declaration {
     pub crate_name: String,
     /// The package that crate belongs to.
     pub package: String,
+    /// That package's version, when it is outside the workspace (a dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The binary target, when declared in a binary crate rather than the library.
     pub binary: Option<String>,
     /// The module path inside the crate (`a::b`; empty at the root).

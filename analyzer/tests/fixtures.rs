@@ -201,3 +201,19 @@ fn constants_give_names_and_buckets_across_crates() {
     let analysis = run(&fixtures().join("constants"));
     insta::assert_snapshot!("constants", located(&analysis));
 }
+
+#[test]
+fn a_path_dependency_outside_the_workspace_is_analyzed() {
+    let analysis = run(&fixtures().join("outside/service"));
+    insta::assert_snapshot!("outside", located(&analysis));
+    assert!(!analysis.has_errors(), "capped to warnings by tallyho.yaml");
+    let services: Vec<String> = analysis
+        .services
+        .iter()
+        .map(|s| format!("{} {:?} {:?} {}", s.name, s.packages, s.metrics, s.series))
+        .collect();
+    assert_eq!(
+        services,
+        ["service [\"metrics-lib\", \"service\"] [\"client_call_duration_seconds\", \"client_calls\", \"client_wait_ms\", \"requests_served\"] 30"]
+    );
+}

@@ -60,6 +60,9 @@ pub struct Metric {
     pub unit: Option<Unit>,
     /// The package declaring it.
     pub package: String,
+    /// That package's version, when it is outside the workspace (a dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The crate declaring it, as paths name it.
     #[serde(rename = "crate")]
     pub crate_name: String,
@@ -237,6 +240,7 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
         help: d.help.clone(),
         unit: d.unit,
         package: d.package.clone(),
+        version: d.version.clone(),
         crate_name: d.crate_name.clone(),
         module: d.module_path.clone(),
         ident: d.ident.clone(),

@@ -3,7 +3,7 @@
 //! the [`ScanCache`], so an unchanged file is neither read for the prefilter nor parsed again.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::scan::{self, FileContext, FileScan};
 use crate::scan_cache::{self, ScanCache, Stamp};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{display_name, FileId, SourceMap, Span};
 use crate::walk::{self, Prefiltered, SourcePath};
 use crate::workspace::Workspace;
 
@@ -132,21 +132,13 @@ fn step(
         let place = places.hash(path);
         progress.live.push((path.path.clone(), place));
         progress.gathered.files.push(path.path.clone());
-        if let Some(scan) = settle(
-            path,
-            outcome,
-            fresh,
-            place,
-            progress,
-            sources,
-            &workspace.root,
-        ) {
+        if let Some(scan) = settle(path, outcome, fresh, place, progress, sources, workspace) {
             next.extend(children(
                 path,
                 &scan,
                 &mut progress.gathered,
                 sources,
-                &workspace.root,
+                workspace,
             ));
             if scan.has_spans() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
@@ -165,7 +157,7 @@ fn children(
     scan: &FileScan,
     gathered: &mut Gathered,
     sources: &mut SourceMap,
-    root: &Path,
+    workspace: &Workspace,
 ) -> Vec<SourcePath> {
     let mut next = Vec::new();
     for decl in &scan.mods {
@@ -176,7 +168,13 @@ fn children(
                     "no file for module `{}` of crate `{}`",
                     missing.module, parent.crate_name
                 );
-                let file = sources.add(root, missing.path, Arc::from(""));
+                let file = add_file(
+                    sources,
+                    workspace,
+                    parent.package,
+                    missing.path,
+                    Arc::from(""),
+                );
                 gathered.findings.push(
                     Finding::new(Rule::SourceUnreadable, Span { file, range: 0..0 }, message)
                         .help("create the file or remove the `mod` item; the crate does not compile without it"),
@@ -196,13 +194,13 @@ fn settle(
     place: u64,
     progress: &mut Progress<'_>,
     sources: &mut SourceMap,
-    root: &Path,
+    workspace: &Workspace,
 ) -> Option<FileScan> {
     let stats = &mut progress.gathered.stats;
     let (stamp, text, mut scan) = match outcome {
         Outcome::Cached(text, scan) => {
             stats.reused += usize::from(scan.has_spans());
-            return Some(with_text(scan, text, path, sources, root));
+            return Some(with_text(scan, text, path, sources, workspace));
         }
         Outcome::Fresh(stamp, Prefiltered::Parse(text)) => {
             stats.parsed += 1;
@@ -217,12 +215,12 @@ fn settle(
             },
         ),
         Outcome::Fresh(_, Prefiltered::Unreadable(message)) => {
-            let finding = unreadable_file(sources, root, path, &message);
+            let finding = unreadable_file(sources, workspace, path, &message);
             progress.gathered.findings.push(finding);
             return None;
         }
         Outcome::Fresh(_, Prefiltered::TooLarge(bytes)) => {
-            let finding = too_large(sources, root, path, bytes);
+            let finding = too_large(sources, workspace, path, bytes);
             progress.gathered.findings.push(finding);
             return None;
         }
@@ -233,7 +231,7 @@ fn settle(
             .insert(path.path.clone(), stamp, place, scan.clone());
     }
     if let Some(text) = text {
-        let file = sources.add(root, path.path.clone(), text);
+        let file = add_file(sources, workspace, path.package, path.path.clone(), text);
         scan.rebase(file);
     }
     Some(scan)
@@ -245,10 +243,16 @@ fn with_text(
     text: Option<Arc<str>>,
     path: &SourcePath,
     sources: &mut SourceMap,
-    root: &Path,
+    workspace: &Workspace,
 ) -> FileScan {
     if let Some(text) = text {
-        scan.rebase(sources.add(root, path.path.clone(), text));
+        scan.rebase(add_file(
+            sources,
+            workspace,
+            path.package,
+            path.path.clone(),
+            text,
+        ));
     }
     scan
 }
@@ -296,6 +300,27 @@ fn named_constants(
             })
         })
         .collect()
+}
+
+/// Adds a file of `package` to `sources`, named relative to the workspace root, or for a
+/// package outside the workspace, as `name-version/` and the path inside the package (and
+/// marked as that package's, for its severities).
+fn add_file(
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+    package: usize,
+    path: PathBuf,
+    text: Arc<str>,
+) -> FileId {
+    let package = &workspace.packages[package];
+    if !package.external {
+        return sources.add(&workspace.root, path, text);
+    }
+    let inside = display_name(&package.dir, &path);
+    let name = format!("{}-{}/{inside}", package.name, package.version);
+    let id = sources.add_as(name, path, text);
+    sources.set_dependency(id, &package.name);
+    id
 }
 
 /// Names under which any package reaches tallyho: what a declaration's file must mention.
@@ -383,6 +408,7 @@ impl Places {
             // Rebased to the file's id in the source map once the scan is back.
             file: FileId(0),
             package: &package.name,
+            version: package.external.then_some(package.version.as_str()),
             crate_name: &path.crate_name,
             binary: path.binary.as_deref(),
             module: path.module_path.clone(),
@@ -440,11 +466,17 @@ fn look(
 /// `source.unreadable` for a file the prefilter could not read as text.
 fn unreadable_file(
     sources: &mut SourceMap,
-    root: &Path,
+    workspace: &Workspace,
     path: &SourcePath,
     message: &str,
 ) -> Finding {
-    let file = sources.add(root, path.path.clone(), Arc::from(""));
+    let file = add_file(
+        sources,
+        workspace,
+        path.package,
+        path.path.clone(),
+        Arc::from(""),
+    );
     Finding::new(
         Rule::SourceUnreadable,
         Span { file, range: 0..0 },
@@ -454,8 +486,19 @@ fn unreadable_file(
 }
 
 /// `source.too_large` for a file over the size limit.
-fn too_large(sources: &mut SourceMap, root: &Path, path: &SourcePath, bytes: u64) -> Finding {
-    let file = sources.add(root, path.path.clone(), Arc::from(""));
+fn too_large(
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+    path: &SourcePath,
+    bytes: u64,
+) -> Finding {
+    let file = add_file(
+        sources,
+        workspace,
+        path.package,
+        path.path.clone(),
+        Arc::from(""),
+    );
     Finding::new(
         Rule::SourceTooLarge,
         Span { file, range: 0..0 },

@@ -98,6 +98,7 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
     let context = FileContext {
         file: FileId(0),
         package: "source",
+        version: None,
         crate_name: "source",
         binary: None,
         module: Vec::new(),

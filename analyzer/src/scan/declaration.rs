@@ -79,6 +79,7 @@ fn read<'n>(
         labels,
         crate_name: scanner.context.crate_name.to_owned(),
         package: scanner.context.package.to_owned(),
+        version: scanner.context.version.map(str::to_owned),
         binary: scanner.context.binary.map(str::to_owned),
         module_path: scanner.scope().module.join("::"),
         ident: item.ident.to_string(),

@@ -34,6 +34,8 @@ pub(crate) const MAX_NESTING: usize = 256;
 pub(crate) struct FileContext<'w> {
     pub(crate) file: FileId,
     pub(crate) package: &'w str,
+    /// The package's version, when it is outside the workspace.
+    pub(crate) version: Option<&'w str>,
     pub(crate) crate_name: &'w str,
     pub(crate) binary: Option<&'w str>,
     pub(crate) module: Vec<String>,
