@@ -16,6 +16,7 @@ mod config;
 mod constants;
 mod finding;
 mod model;
+mod paths;
 mod pipeline;
 pub mod render;
 mod resolve;

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use crate::catalogue::Rule;
 use crate::constants;
 use crate::finding::Finding;
-use crate::model::{Declaration, Domain, LabelField, LabelSet};
-use crate::scan::{FieldKind, FileScan, RawEnum, RawStruct};
+use crate::model::{Declaration, Domain, LabelField, LabelSet, MetricType};
+use crate::paths::Paths;
+use crate::scan::{self, FieldKind, FileScan, RawEnum, RawStruct};
+use crate::source::SourceMap;
 
 /// Declarations with their label sets resolved, the label structs to check, and findings.
 pub(crate) struct Resolved {
@@ -70,7 +72,48 @@ impl<'a, T> Index<'a, T> {
     }
 }
 
-pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
+/// Declarations reached only through another module or crate, read again now that every
+/// module's imports are known.
+fn deferred(scans: &[FileScan], paths: &Paths, sources: &SourceMap) -> Vec<FileScan> {
+    let resolver = |path: &[String]| paths.tallyho_item(path);
+    scans
+        .iter()
+        .flat_map(|s| &s.deferred)
+        .filter(|d| {
+            paths
+                .tallyho_item(&d.type_path)
+                .is_some_and(|item| MetricType::from_name(&item).is_some())
+        })
+        .filter_map(|d| {
+            let module = paths.module(&d.module)?;
+            let text = &sources.get(d.span.file).text;
+            Some(scan::scan_deferred(d, module, text, &resolver))
+        })
+        .collect()
+}
+
+/// Label types and their fields' enums followed to where they are defined.
+fn canonical_labels(scans: &mut [FileScan], paths: &Paths) {
+    for scan in scans {
+        for raw in &mut scan.declarations {
+            paths.canonical_all(&mut raw.label_candidates);
+        }
+        for field in scan.structs.iter_mut().flat_map(|s| &mut s.fields) {
+            if let FieldKind::Enum(candidates) = &mut field.kind {
+                paths.canonical_all(candidates);
+            }
+        }
+        for raw in scan.declarations.iter_mut().flat_map(|d| &mut d.pending) {
+            paths.canonical_all(&mut raw.candidates);
+        }
+    }
+}
+
+pub(crate) fn resolve(mut scans: Vec<FileScan>, sources: &SourceMap) -> Resolved {
+    let paths = Paths::new(&scans);
+    let more = deferred(&scans, &paths, sources);
+    scans.extend(more);
+    canonical_labels(&mut scans, &paths);
     let mut findings = Vec::new();
     let mut raw_declarations = Vec::new();
     let mut structs = Vec::new();

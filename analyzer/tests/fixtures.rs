@@ -217,3 +217,29 @@ fn a_path_dependency_outside_the_workspace_is_analyzed() {
         ["service [\"metrics-lib\", \"service\"] [\"client_call_duration_seconds\", \"client_calls\", \"client_wait_ms\", \"requests_served\"] 30"]
     );
 }
+
+#[test]
+fn metrics_and_label_types_reached_through_a_facade_and_renames() {
+    let analysis = run(&fixtures().join("facade"));
+    insta::assert_snapshot!("facade", located(&analysis));
+    let labels: Vec<String> = analysis
+        .declarations
+        .iter()
+        .filter_map(|d| {
+            let set = d.labels.as_ref()?.resolved.as_ref()?;
+            let fields: Vec<String> = set
+                .fields
+                .iter()
+                .map(|f| format!("{}={:?}", f.key, f.domain))
+                .collect();
+            Some(format!(
+                "{}: {}::{} {}",
+                d.name,
+                set.crate_name,
+                set.ident,
+                fields.join(" ")
+            ))
+        })
+        .collect();
+    insta::assert_snapshot!("facade_labels", labels.join("\n"));
+}

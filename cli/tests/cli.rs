@@ -33,7 +33,7 @@ fn a_clean_workspace_exits_zero_with_a_summary() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.starts_with(
-            "tallyho: 6 files scanned (4 parsed), 9 declarations, 0 errors, 0 warnings in "
+            "tallyho: 6 files scanned (5 parsed), 9 declarations, 0 errors, 0 warnings in "
         ),
         "{stderr}"
     );
@@ -195,7 +195,7 @@ fn manifest_writes_checks_and_refuses_errors() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         text(&out.stderr),
-        format!("tallyho: wrote {file} (8 metrics, 1 service)\n")
+        format!("tallyho: wrote {file} (9 metrics, 1 service)\n")
     );
     std::fs::write(
         file,

@@ -140,7 +140,7 @@ fn step(
                 sources,
                 workspace,
             ));
-            if scan.has_spans() || !scan.consts.is_empty() {
+            if scan.parsed() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
             } else {
                 progress.skipped.push(path.clone());
@@ -199,7 +199,7 @@ fn settle(
     let stats = &mut progress.gathered.stats;
     let (stamp, text, mut scan) = match outcome {
         Outcome::Cached(text, scan) => {
-            stats.reused += usize::from(scan.has_spans());
+            stats.reused += usize::from(scan.parsed());
             return Some(with_text(scan, text, path, sources, workspace));
         }
         Outcome::Fresh(stamp, Prefiltered::Parse(text)) => {
@@ -230,7 +230,8 @@ fn settle(
             .cache
             .insert(path.path.clone(), stamp, place, scan.clone());
     }
-    if let Some(text) = text {
+    // Kept only when something points into it, as for a cached scan.
+    if let Some(text) = text.filter(|_| scan.has_spans()) {
         let file = add_file(sources, workspace, path.package, path.path.clone(), text);
         scan.rebase(file);
     }
@@ -323,17 +324,47 @@ fn add_file(
     id
 }
 
-/// Names under which any package reaches tallyho: what a declaration's file must mention.
+/// Names a declaration's file must mention: tallyho's, under any package's name for it, and
+/// each crate that reaches tallyho under its dependants' names for it (a facade re-exporting
+/// tallyho's types).
 fn needles(workspace: &Workspace) -> Vec<String> {
-    let mut needles: Vec<String> = workspace
-        .packages
-        .iter()
-        .flat_map(|p| p.tallyho_names.iter().cloned())
-        .collect();
-    needles.push("tallyho".to_owned());
+    let reaching = reaching_crates(workspace);
+    let mut needles = vec!["tallyho".to_owned()];
+    for package in &workspace.packages {
+        needles.extend(package.tallyho_names.iter().cloned());
+        let facades = package.externs.iter().filter(|(_, c)| reaching.contains(c));
+        needles.extend(facades.map(|(local, _)| local.clone()));
+    }
     needles.sort();
     needles.dedup();
     needles
+}
+
+/// The library crates of packages that depend on tallyho, directly or through each other.
+fn reaching_crates(workspace: &Workspace) -> HashSet<String> {
+    let mut reaching: HashSet<&str> = HashSet::new();
+    loop {
+        let before = reaching.len();
+        for package in &workspace.packages {
+            let reaches = !package.tallyho_names.is_empty()
+                || package
+                    .workspace_deps
+                    .iter()
+                    .any(|d| reaching.contains(d.as_str()));
+            if reaches {
+                reaching.insert(&package.name);
+            }
+        }
+        if reaching.len() == before {
+            break;
+        }
+    }
+    workspace
+        .packages
+        .iter()
+        .filter(|p| reaching.contains(p.name.as_str()))
+        .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+        .collect()
 }
 
 /// Deep (bounded) recursion in the parser wants more stack than rayon's default.

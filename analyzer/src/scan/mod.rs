@@ -25,7 +25,8 @@ pub(crate) use consts::{ConstValue, RawConst};
 pub(crate) use docs::doc_comment;
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
 pub(crate) use modules::{from_tokens as modules_from_tokens, ModDecl};
-use scope::{segments, Scope};
+pub(crate) use scope::ModuleScope;
+use scope::{segments, Resolver, Scope, TALLYHO};
 
 /// Files nesting brackets deeper than this are not parsed: the parser recurses per level.
 pub(crate) const MAX_NESTING: usize = 256;
@@ -54,6 +55,26 @@ pub(crate) struct RawDeclaration {
     /// Parts given by a constant, found once every crate is scanned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) pending: Vec<PendingConst>,
+}
+
+/// A module-level static whose type names something in another module or crate (`obs::Counter`
+/// through a facade, `Hits` through a `pub use`): a declaration if that turns out to be a
+/// tallyho metric type, read again then from its text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DeferredStatic {
+    /// The type's absolute path.
+    pub(crate) type_path: Vec<String>,
+    /// The module it is declared in (its absolute path).
+    pub(crate) module: Vec<String>,
+    /// The whole item, attributes included.
+    pub(crate) span: Span,
+    pub(crate) package: String,
+    pub(crate) version: Option<String>,
+    pub(crate) crate_name: String,
+    pub(crate) binary: Option<String>,
+    /// The crates its package's code can name, and its names for tallyho.
+    pub(crate) externs: Vec<(String, String)>,
+    pub(crate) tallyho: Vec<String>,
 }
 
 /// Which part of a declaration a constant gives.
@@ -87,6 +108,12 @@ pub(crate) struct FileScan {
     pub(crate) enums: Vec<RawEnum>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) consts: Vec<RawConst>,
+    /// What each module of the file brings into scope, for paths followed from elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) modules: Vec<ModuleScope>,
+    /// Statics whose type may be a metric type reached through another module or crate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) deferred: Vec<DeferredStatic>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
     /// The file's compiled `mod name;` items: where the module tree goes on.
@@ -95,9 +122,15 @@ pub(crate) struct FileScan {
 }
 
 impl FileScan {
+    /// Whether it comes from a parse (not only the `mod` items of a file passed over).
+    pub(crate) fn parsed(&self) -> bool {
+        !self.modules.is_empty() || self.has_spans()
+    }
+
     /// Whether anything in it points into the file's text (so the text must be kept).
     pub(crate) fn has_spans(&self) -> bool {
         !(self.declarations.is_empty()
+            && self.deferred.is_empty()
             && self.structs.is_empty()
             && self.enums.is_empty()
             && self.findings.is_empty())
@@ -113,6 +146,7 @@ impl FileScan {
             spans.extend(d.labels.as_mut().map(|l| &mut l.span));
             spans.extend(raw.pending.iter_mut().map(|p| &mut p.span));
         }
+        spans.extend(self.deferred.iter_mut().map(|d| &mut d.span));
         for raw in &mut self.structs {
             spans.push(&mut raw.span);
             for field in &mut raw.fields {
@@ -161,8 +195,10 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 context.tallyho,
             );
             scope.add_imports(&file.items);
+            scan.modules.push(scope.data().clone());
             let mut scanner = Scanner {
                 context,
+                offset: 0,
                 scopes: vec![scope],
                 places: Vec::new(),
                 inline: Vec::new(),
@@ -211,6 +247,48 @@ pub(crate) fn blank_preamble(text: &str) -> std::borrow::Cow<'_, str> {
     let mut blanked = " ".repeat(bom + shebang);
     blanked.push_str(&text[bom + shebang..]);
     std::borrow::Cow::Owned(blanked)
+}
+
+/// Reads a deferred static again with `resolver` following paths across modules and crates:
+/// its declaration, or the finding about it, when its type is a tallyho metric type.
+pub(crate) fn scan_deferred(
+    deferred: &DeferredStatic,
+    module: &ModuleScope,
+    text: &str,
+    resolver: Resolver<'_>,
+) -> FileScan {
+    let mut scan = FileScan::default();
+    let range = deferred.span.range.clone();
+    let Some(item) = text
+        .get(range.clone())
+        .and_then(|t| syn::parse_str::<syn::ItemStatic>(t).ok())
+    else {
+        return scan;
+    };
+    let context = FileContext {
+        file: deferred.span.file,
+        package: &deferred.package,
+        version: deferred.version.as_deref(),
+        crate_name: &deferred.crate_name,
+        binary: deferred.binary.as_deref(),
+        module: module.path.iter().skip(1).cloned().collect(),
+        externs: &deferred.externs,
+        tallyho: &deferred.tallyho,
+        cfg: CfgSet::default(),
+    };
+    let scope = Scope::resolved(module, &deferred.externs, &deferred.tallyho, resolver);
+    let mut scanner = Scanner {
+        context: &context,
+        offset: range.start,
+        scopes: vec![scope],
+        places: Vec::new(),
+        inline: Vec::new(),
+        accepted: Vec::new(),
+        scan: &mut scan,
+    };
+    scanner.visit_item_static(&item);
+    scan.consts.clear();
+    scan
 }
 
 /// The offset where bracket nesting first passes [`MAX_NESTING`], counting naively (brackets
@@ -265,6 +343,8 @@ impl Place {
 
 struct Scanner<'a, 'w> {
     context: &'a FileContext<'w>,
+    /// Where the text parsed starts in the file (an item read again on its own).
+    offset: usize,
     scopes: Vec<Scope<'w>>,
     places: Vec<Place>,
     /// The inline modules entered in this file, outermost first.
@@ -280,7 +360,11 @@ impl<'w> Scanner<'_, 'w> {
     }
 
     fn span(&self, s: SynSpan) -> Span {
-        span(self.context.file, s)
+        let range = s.byte_range();
+        Span {
+            file: self.context.file,
+            range: range.start + self.offset..range.end + self.offset,
+        }
     }
 
     /// The metric type a path to a type names (`Counter`, `tallyho::GaugeGroup`).
@@ -313,6 +397,37 @@ impl<'w> Scanner<'_, 'w> {
                     "declare it once as `static NAME: {type_name} = {type_name}::new(\"...\");` at module level and use it from here"
                 )),
         );
+    }
+
+    /// Keeps a static whose type is a path into another module or crate, to read again if
+    /// that path leads to a tallyho metric type. Not in tallyho's own crate, whose paths
+    /// are its own.
+    fn defer(&mut self, item: &syn::ItemStatic) {
+        let syn::Type::Path(ty) = &*item.ty else {
+            return;
+        };
+        let scope = self.scope();
+        let type_path = scope.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
+        let std = ["std", "core", "alloc"].contains(&type_path[0].as_str());
+        if ty.qself.is_some() || std || self.context.crate_name == TALLYHO || self.offset > 0 {
+            return;
+        }
+        let start = item
+            .attrs
+            .first()
+            .map_or(item.static_token.span, |a| a.pound_token.span);
+        let span = self.span(start.join(item.semi_token.span).unwrap_or(start));
+        self.scan.deferred.push(DeferredStatic {
+            type_path,
+            module: scope.data().path.clone(),
+            span,
+            package: self.context.package.to_owned(),
+            version: self.context.version.map(str::to_owned),
+            crate_name: self.context.crate_name.to_owned(),
+            binary: self.context.binary.map(str::to_owned),
+            externs: self.context.externs.to_vec(),
+            tallyho: self.context.tallyho.to_vec(),
+        });
     }
 
     /// A module-level constant whose value a declaration could use.
@@ -362,6 +477,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
         };
         let mut scope = self.scope().child(&name);
         scope.add_imports(items);
+        self.scan.modules.push(scope.data().clone());
         self.scopes.push(scope);
         self.inline.push(name);
         visit::visit_item_mod(self, item);
@@ -386,7 +502,10 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
                         Err(finding) => self.scan.findings.push(*finding),
                     }
                 }
-                None => self.record_const(&item.ident, &item.expr),
+                None => {
+                    self.record_const(&item.ident, &item.expr);
+                    self.defer(item);
+                }
             }
             self.places.push(Place::Wrapper);
             visit::visit_item_static(self, item);

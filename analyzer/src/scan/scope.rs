@@ -3,24 +3,43 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use syn::{Item, UseTree};
+
+/// How absolute paths spell tallyho's crate, whatever name a package gives it.
+pub(crate) const TALLYHO: &str = "tallyho";
+
+/// What one module brings into scope, as plain data: kept in the scan so that paths into it
+/// can be followed from other files and crates (`pub use` chains, re-exporting facades).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct ModuleScope {
+    /// The module's absolute path: crate, modules.
+    pub(crate) path: Vec<String>,
+    /// Local name -> absolute path (`[crate, module.., item]`).
+    pub(crate) imports: HashMap<String, Vec<String>>,
+    /// Modules glob-imported (`use x::*`), as absolute paths.
+    pub(crate) globs: Vec<Vec<String>>,
+    /// Items defined in the module itself: they shadow glob imports.
+    pub(crate) locals: HashSet<String>,
+}
+
+/// Follows a path across modules and crates to what it names: `Some(item)` for a tallyho
+/// item, by its name.
+pub(crate) type Resolver<'w> = &'w dyn Fn(&[String]) -> Option<String>;
 
 /// What paths in one module resolve to. Rust scopes imports per module, so an inline
 /// `mod x { .. }` gets a scope of its own.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Scope<'w> {
     pub(crate) crate_name: &'w str,
     pub(crate) module: Vec<String>,
-    /// Local name -> absolute path (`[crate, module.., item]`).
-    imports: HashMap<String, Vec<String>>,
-    /// Modules glob-imported (`use x::*`), as absolute paths.
-    globs: Vec<Vec<String>>,
-    /// Types defined in the module itself: they shadow glob imports.
-    locals: HashSet<String>,
+    data: ModuleScope,
     /// Other crates, by the name this crate's code uses and their own crate name.
     externs: &'w [(String, String)],
     /// The names tallyho goes by in this package.
     tallyho: &'w [String],
+    /// Paths into other modules, followed once every file is scanned.
+    resolver: Option<Resolver<'w>>,
 }
 
 impl<'w> Scope<'w> {
@@ -30,14 +49,35 @@ impl<'w> Scope<'w> {
         externs: &'w [(String, String)],
         tallyho: &'w [String],
     ) -> Self {
+        let mut path = vec![crate_name.to_owned()];
+        path.extend(module.iter().cloned());
         Scope {
             crate_name,
             module,
-            imports: HashMap::new(),
-            globs: Vec::new(),
-            locals: HashSet::new(),
+            data: ModuleScope {
+                path,
+                ..ModuleScope::default()
+            },
             externs,
             tallyho,
+            resolver: None,
+        }
+    }
+
+    /// A module's scope as scanned, with `resolver` to follow paths into other modules.
+    pub(crate) fn resolved(
+        data: &ModuleScope,
+        externs: &'w [(String, String)],
+        tallyho: &'w [String],
+        resolver: Resolver<'w>,
+    ) -> Self {
+        Scope {
+            crate_name: "",
+            module: data.path.iter().skip(1).cloned().collect(),
+            data: data.clone(),
+            externs,
+            tallyho,
+            resolver: Some(resolver),
         }
     }
 
@@ -45,7 +85,14 @@ impl<'w> Scope<'w> {
     pub(crate) fn child(&self, name: &str) -> Scope<'w> {
         let mut module = self.module.clone();
         module.push(name.to_owned());
-        Scope::new(self.crate_name, module, self.externs, self.tallyho)
+        let mut child = Scope::new(self.crate_name, module, self.externs, self.tallyho);
+        child.resolver = self.resolver;
+        child
+    }
+
+    /// What the module brings into scope, as plain data.
+    pub(crate) fn data(&self) -> &ModuleScope {
+        &self.data
     }
 
     /// Records what `items` bring into scope: `use` imports, `extern crate` aliases, type
@@ -64,30 +111,31 @@ impl<'w> Scope<'w> {
                     let name = item.ident.to_string();
                     let alias = item.rename.as_ref().map_or(&item.ident, |(_, r)| r);
                     if name != "self" {
-                        self.imports.insert(alias.to_string(), vec![name]);
+                        let target = self.absolute(&[name], true);
+                        self.data.imports.insert(alias.to_string(), target);
                     }
                 }
                 Item::Type(alias) => match &*alias.ty {
                     syn::Type::Path(ty) if ty.qself.is_none() => {
                         let path =
                             self.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
-                        self.imports.insert(alias.ident.to_string(), path);
+                        self.data.imports.insert(alias.ident.to_string(), path);
                     }
                     _ => {
-                        self.locals.insert(alias.ident.to_string());
+                        self.data.locals.insert(alias.ident.to_string());
                     }
                 },
                 Item::Struct(item) => {
-                    self.locals.insert(item.ident.to_string());
+                    self.data.locals.insert(item.ident.to_string());
                 }
                 Item::Enum(item) => {
-                    self.locals.insert(item.ident.to_string());
+                    self.data.locals.insert(item.ident.to_string());
                 }
                 Item::Union(item) => {
-                    self.locals.insert(item.ident.to_string());
+                    self.data.locals.insert(item.ident.to_string());
                 }
                 Item::Trait(item) => {
-                    self.locals.insert(item.ident.to_string());
+                    self.data.locals.insert(item.ident.to_string());
                 }
                 _ => {}
             }
@@ -106,13 +154,13 @@ impl<'w> Scope<'w> {
                 if ident == "self" {
                     if let Some(last) = prefix.last().cloned() {
                         let path = self.absolute(prefix, leading_colon);
-                        self.imports.insert(last, path);
+                        self.data.imports.insert(last, path);
                     }
                 } else {
                     prefix.push(ident.clone());
                     let path = self.absolute(prefix, leading_colon);
                     prefix.pop();
-                    self.imports.insert(ident, path);
+                    self.data.imports.insert(ident, path);
                 }
             }
             UseTree::Rename(rename) => {
@@ -125,11 +173,11 @@ impl<'w> Scope<'w> {
                     prefix.pop();
                     path
                 };
-                self.imports.insert(rename.rename.to_string(), path);
+                self.data.imports.insert(rename.rename.to_string(), path);
             }
             UseTree::Glob(_) => {
                 let path = self.absolute(prefix, leading_colon);
-                self.globs.push(path);
+                self.data.globs.push(path);
             }
             UseTree::Group(group) => {
                 for tree in &group.items {
@@ -147,9 +195,12 @@ impl<'w> Scope<'w> {
         let rest = &segments[1..];
         let mut out: Vec<String>;
         match first.as_str() {
-            _ if leading_colon => return segments.to_vec(),
+            _ if leading_colon => {
+                out = vec![self.extern_crate(first).unwrap_or(first).to_owned()];
+                out.extend_from_slice(rest);
+            }
             "crate" => {
-                out = vec![self.crate_name.to_owned()];
+                out = vec![self.data.path[0].clone()];
                 out.extend_from_slice(rest);
             }
             "self" => {
@@ -165,12 +216,12 @@ impl<'w> Scope<'w> {
                     rest = &rest[1..];
                 }
                 if out.is_empty() {
-                    out.push(self.crate_name.to_owned());
+                    out.push(self.data.path[0].clone());
                 }
                 out.extend_from_slice(rest);
             }
             _ => {
-                if let Some(imported) = self.imports.get(first) {
+                if let Some(imported) = self.data.imports.get(first) {
                     out = imported.clone();
                     out.extend_from_slice(rest);
                 } else if let Some(krate) = self.extern_crate(first) {
@@ -198,7 +249,8 @@ impl<'w> Scope<'w> {
 
     /// Candidate absolute paths for a single identifier brought in by glob imports.
     fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
-        self.globs
+        self.data
+            .globs
             .iter()
             .filter(|glob| !self.is_tallyho_path(glob))
             .map(|glob| {
@@ -210,16 +262,14 @@ impl<'w> Scope<'w> {
     }
 
     fn here(&self) -> Vec<String> {
-        let mut path = vec![self.crate_name.to_owned()];
-        path.extend(self.module.iter().cloned());
-        path
+        self.data.path.clone()
     }
 
-    /// The crate a path's first segment names, if it names one: tallyho keeps the name this
-    /// package gives it, other crates go by their own.
+    /// The crate a path's first segment names, if it names one, by its own name (tallyho
+    /// as [`TALLYHO`], whatever this package calls it).
     fn extern_crate<'s>(&'s self, name: &'s str) -> Option<&'s str> {
         if self.tallyho.iter().any(|t| t == name) {
-            return Some(name);
+            return Some(TALLYHO);
         }
         self.externs
             .iter()
@@ -228,26 +278,40 @@ impl<'w> Scope<'w> {
     }
 
     fn is_tallyho_path(&self, path: &[String]) -> bool {
-        path.len() == 1 && self.tallyho.iter().any(|t| *t == path[0])
+        path.len() == 1 && path[0] == TALLYHO
     }
 
     /// The tallyho item a path names (`Counter` for `tallyho::Counter`, an imported or
-    /// glob-imported `Counter`), if it names one.
+    /// glob-imported `Counter`, a re-export of it in another module or crate once a resolver
+    /// is given), if it names one.
     pub(crate) fn tallyho_item(&self, segments: &[String], leading_colon: bool) -> Option<String> {
         let absolute = self.absolute(segments, leading_colon);
-        if absolute.len() >= 2 && self.tallyho.iter().any(|t| *t == absolute[0]) {
+        if absolute.len() >= 2 && absolute[0] == TALLYHO && self.reaches_tallyho() {
             return absolute.last().cloned();
         }
-        // `Counter` with `use tallyho::*` and no other import or local item of that name.
-        let glob_tallyho = self.globs.iter().any(|glob| self.is_tallyho_path(glob));
-        if segments.len() == 1
-            && glob_tallyho
-            && !self.imports.contains_key(&segments[0])
-            && !self.locals.contains(&segments[0])
-        {
-            return Some(segments[0].clone());
+        let [ident] = segments else {
+            return self.resolver.and_then(|resolve| resolve(&absolute));
+        };
+        if self.data.imports.contains_key(ident) || self.data.locals.contains(ident) {
+            return self.resolver.and_then(|resolve| resolve(&absolute));
+        }
+        // `Counter` with `use tallyho::*` (or a glob of a module re-exporting it).
+        for glob in &self.data.globs {
+            if self.is_tallyho_path(glob) && self.reaches_tallyho() {
+                return Some(ident.clone());
+            }
+            let mut path = glob.clone();
+            path.push(ident.clone());
+            if let Some(item) = self.resolver.and_then(|resolve| resolve(&path)) {
+                return Some(item);
+            }
         }
         None
+    }
+
+    /// Whether a path starting with [`TALLYHO`] is the runtime (not the runtime's own code).
+    fn reaches_tallyho(&self) -> bool {
+        !self.tallyho.is_empty() || self.resolver.is_some()
     }
 }
 
