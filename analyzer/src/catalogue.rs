@@ -214,6 +214,14 @@ declare_rules! {
         bad: "fn handle() {\n    let hits = Counter::new(\"hits\");\n    hits.increment();\n}",
         good: "static HITS: Counter = Counter::new(\"hits\");\nfn handle() { HITS.increment(); }",
     }
+    DeclarationInMacro = "declaration.in_macro", Error {
+        summary: "a metric is not declared inside a macro_rules! body the analyzer cannot expand",
+        why: "The analyzer reads source, not macro expansions: a metric a macro declares is not \
+              checked, not in the manifest and exports without HELP until it is declared as \
+              a plain static.",
+        bad: "macro_rules! gauge {\n    ($n:ident, $name:literal) => {\n        static $n: ::tallyho::Gauge = ::tallyho::Gauge::new($name);\n    };\n}",
+        good: "/// Queue depth.\nstatic DEPTH: Gauge = Gauge::new(\"queue_depth\");",
+    }
     DeclarationNotEvaluable = "declaration.not_evaluable", Error {
         summary: "a metric's name and configuration are literals or constants the analyzer can read",
         why: "A name built by a macro or a function call cannot be checked or exported ahead of \

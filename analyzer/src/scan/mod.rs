@@ -389,6 +389,20 @@ impl<'w> Scanner<'_, 'w> {
         self.metric_type(&path).map(|(name, _)| name)
     }
 
+    fn report_in_macro(&mut self, type_name: &str, span: Span) {
+        self.scan.findings.push(
+            Finding::new(
+                Rule::DeclarationInMacro,
+                span,
+                format!("a `{type_name}` is declared inside a `macro_rules!` body"),
+            )
+            .label("the analyzer does not expand macros: this metric is not checked or exported ahead of use")
+            .help(format!(
+                "declare each metric as a plain `static NAME: {type_name} = {type_name}::new(\"...\");` at module level"
+            )),
+        );
+    }
+
     fn report_misplaced(&mut self, type_name: &str, span: Span, place: &str) {
         self.scan.findings.push(
             Finding::new(Rule::DeclarationNotStatic, span, format!("`{type_name}` is constructed {place}"))
@@ -589,32 +603,69 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        // Macro bodies are opaque tokens: look for `Type::new` of a metric type among them
-        // (`lazy_static!`, `thread_local!`, `once_cell` helpers).
+        // Macro bodies are opaque tokens: look for `path::to::Type::new` of a metric type
+        // among them (`lazy_static!`, `thread_local!`, a `macro_rules!` body).
         let tokens: Vec<TokenTree> = flatten(mac.tokens.clone());
-        for window in tokens.windows(4) {
-            let [TokenTree::Ident(ty), TokenTree::Punct(c1), TokenTree::Punct(c2), TokenTree::Ident(new)] =
-                window
-            else {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        for (end, token) in tokens.iter().enumerate() {
+            let TokenTree::Ident(new) = token else {
                 continue;
             };
-            if c1.as_char() != ':' || c2.as_char() != ':' || new != "new" {
+            let Some(path) = path_before(&tokens[..end]).filter(|_| new == "new") else {
                 continue;
-            }
-            let path: syn::Path = ty.clone().into();
+            };
             if let Some((type_name, _)) = self.metric_type(&path) {
-                let span = self.span(ty.span());
-                let name = mac
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
-                self.report_misplaced(&type_name, span, &format!("inside the macro `{name}!`"));
+                // From the first segment to the last: a leading `::` has no place in the text.
+                let first = path.segments.first().map(|s| s.ident.span());
+                let last = path.segments.last().map(|s| s.ident.span());
+                let whole = first.zip(last).and_then(|(a, b)| a.join(b)).or(first);
+                let span = self.span(whole.unwrap_or_else(|| path.span()));
+                if name == "macro_rules" {
+                    self.report_in_macro(&type_name, span);
+                } else {
+                    let place = format!("inside the macro `{name}!`");
+                    self.report_misplaced(&type_name, span, &place);
+                }
             }
         }
         visit::visit_macro(self, mac);
     }
+}
+
+/// The path that ends just before `Type::new`'s `new` (`::tallyho::Gauge`, `th::Gauge`,
+/// `Gauge`), read backwards from the `::` in front of it. `None` for a `$ty` metavariable,
+/// which the analyzer cannot know.
+fn path_before(tokens: &[TokenTree]) -> Option<syn::Path> {
+    let punct =
+        |i: usize, c: char| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let colons = |i: usize| punct(i, ':') && punct(i + 1, ':');
+    // `pos` is always at the first colon of a `::`.
+    let mut pos = tokens.len().checked_sub(2).filter(|&i| colons(i))?;
+    let mut segments = Vec::new();
+    let leading = loop {
+        let Some(TokenTree::Ident(ident)) = pos.checked_sub(1).map(|i| &tokens[i]) else {
+            break !segments.is_empty();
+        };
+        segments.push(ident.clone());
+        pos -= 1;
+        match pos.checked_sub(2) {
+            Some(i) if colons(i) => pos = i,
+            _ => break false,
+        }
+    };
+    if segments.is_empty() || (!leading && pos > 0 && punct(pos - 1, '$')) {
+        return None;
+    }
+    segments.reverse();
+    Some(syn::Path {
+        leading_colon: leading.then(Default::default),
+        segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+    })
 }
 
 fn flatten(stream: proc_macro2::TokenStream) -> Vec<TokenTree> {
