@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::cfg::CfgSet;
 use crate::scan::{self, ModDecl};
+use crate::scan_cache::{self, Stamp};
 use crate::workspace::Workspace;
 
 /// Files larger than this are reported and skipped: nobody declares metrics in them, and
@@ -19,7 +20,7 @@ use crate::workspace::Workspace;
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A file of a crate's module tree, and where in the tree it sits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub(crate) struct SourcePath {
     pub(crate) path: PathBuf,
     pub(crate) package: usize,
@@ -30,15 +31,18 @@ pub(crate) struct SourcePath {
     /// Whether its `mod` items' files sit beside it (a crate root, a `mod.rs`, a file named
     /// by `#[path]`) rather than in a folder named after it.
     pub(crate) owns_dir: bool,
+    /// Where the module's file is when `path` (`name.rs`) is not: `name/mod.rs`.
+    pub(crate) fallback: Option<PathBuf>,
+    /// Its size and modification time, once [`locate`] found it.
+    pub(crate) stamp: Option<Stamp>,
 }
 
-/// A `mod` item whose file is not there: the crate does not compile as it stands.
-#[derive(Debug)]
-pub(crate) struct MissingModule {
-    /// The file the compiler would read first.
-    pub(crate) path: PathBuf,
-    /// The module's path, for the message.
-    pub(crate) module: String,
+impl SourcePath {
+    /// A module whose file is at neither `name.rs` nor `name/mod.rs`: the crate does not
+    /// compile as it stands.
+    pub(crate) fn is_missing(&self) -> bool {
+        self.stamp.is_none() && self.fallback.is_some()
+    }
 }
 
 /// The crate root of every library and binary target of every package.
@@ -54,6 +58,8 @@ pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
                 binary,
                 module_path: Vec::new(),
                 owns_dir: true,
+                fallback: None,
+                stamp: None,
             });
         }
     }
@@ -61,8 +67,9 @@ pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
 }
 
 /// The file a `mod` item of `parent` names, as the compiler finds it: `#[path]` relative to
-/// the parent's folder, else `name.rs`, else `name/mod.rs`, in the folder the parent owns.
-pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> Result<SourcePath, MissingModule> {
+/// the parent's folder, else `name.rs`, else `name/mod.rs` (the [`locate`] step), in the
+/// folder the parent owns.
+pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> SourcePath {
     let folder = parent.path.parent().unwrap_or(Path::new(""));
     let mut dir = if parent.owns_dir {
         folder.to_owned()
@@ -73,31 +80,41 @@ pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> Result<SourcePath, M
     let mut module_path = parent.module_path.clone();
     module_path.extend(decl.inline.iter().cloned());
     module_path.push(decl.name.clone());
-    let place = |path: PathBuf, owns_dir: bool| SourcePath {
+    let place = |path: PathBuf, owns_dir: bool, fallback: Option<PathBuf>| SourcePath {
         path,
         package: parent.package,
         crate_name: parent.crate_name.clone(),
         binary: parent.binary.clone(),
-        module_path: module_path.clone(),
+        module_path,
         owns_dir,
+        fallback,
+        stamp: None,
     };
     if let Some(path) = &decl.path {
         // Outside inline modules a `#[path]` is relative to the parent file's folder.
         let base = if decl.inline.is_empty() { folder } else { &dir };
-        return Ok(place(normalized(&base.join(path)), true));
-    }
-    let flat = dir.join(format!("{}.rs", decl.name));
-    if flat.is_file() {
-        return Ok(place(flat, false));
+        return place(normalized(&base.join(path)), true, None);
     }
     let nested = dir.join(&decl.name).join("mod.rs");
-    if nested.is_file() {
-        return Ok(place(nested, true));
+    place(dir.join(format!("{}.rs", decl.name)), false, Some(nested))
+}
+
+/// Stamps the file, or its `name/mod.rs` fallback when `name.rs` is not there. Files of a
+/// level are located in parallel: this is the one `stat` of each.
+pub(crate) fn locate(file: &mut SourcePath) {
+    file.stamp = scan_cache::stamp(&file.path);
+    if file.stamp.is_some() {
+        file.fallback = None;
+        return;
     }
-    Err(MissingModule {
-        path: flat,
-        module: module_path.join("::"),
-    })
+    let Some(nested) = &file.fallback else {
+        return;
+    };
+    if let Some(stamp) = scan_cache::stamp(nested) {
+        file.path = file.fallback.take().unwrap_or_default();
+        file.owns_dir = true;
+        file.stamp = Some(stamp);
+    }
 }
 
 /// `path` with `.` and `dir/..` removed, without touching the file system (a `#[path]`

@@ -68,7 +68,15 @@ pub(crate) fn gather(
     };
     let mut level = walk::roots(workspace);
     while !level.is_empty() {
+        let started = Instant::now();
+        in_pool(&pool, || level.par_iter_mut().for_each(walk::locate));
+        progress.gathered.stats.walk += started.elapsed();
         level.retain(|f| {
+            if f.is_missing() {
+                let finding = missing(sources, workspace, f);
+                progress.gathered.findings.push(finding);
+                return false;
+            }
             let key = (f.path.clone(), f.crate_name.clone(), f.binary.clone());
             progress.seen.insert(key)
         });
@@ -133,13 +141,7 @@ fn step(
         progress.live.push((path.path.clone(), place));
         progress.gathered.files.push(path.path.clone());
         if let Some(scan) = settle(path, outcome, fresh, place, progress, sources, workspace) {
-            next.extend(children(
-                path,
-                &scan,
-                &mut progress.gathered,
-                sources,
-                workspace,
-            ));
+            next.extend(scan.mods.iter().map(|decl| walk::child(path, decl)));
             if scan.parsed() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
             } else {
@@ -151,38 +153,29 @@ fn step(
     next
 }
 
-/// The files `scan`'s `mod` items name, and a finding for each that is missing.
-fn children(
-    parent: &SourcePath,
-    scan: &FileScan,
-    gathered: &mut Gathered,
-    sources: &mut SourceMap,
-    workspace: &Workspace,
-) -> Vec<SourcePath> {
-    let mut next = Vec::new();
-    for decl in &scan.mods {
-        match walk::child(parent, decl) {
-            Ok(child) => next.push(child),
-            Err(missing) => {
-                let message = format!(
-                    "no file for module `{}` of crate `{}`",
-                    missing.module, parent.crate_name
-                );
-                let file = add_file(
-                    sources,
-                    workspace,
-                    parent.package,
-                    missing.path,
-                    Arc::from(""),
-                );
-                gathered.findings.push(
-                    Finding::new(Rule::SourceUnreadable, Span { file, range: 0..0 }, message)
-                        .help("create the file or remove the `mod` item; the crate does not compile without it"),
-                );
-            }
-        }
-    }
-    next
+/// `source.unreadable` for a `mod` item whose file is missing.
+fn missing(sources: &mut SourceMap, workspace: &Workspace, file: &SourcePath) -> Finding {
+    let message = format!(
+        "no file for module `{}` of crate `{}`",
+        file.module_path.join("::"),
+        file.crate_name
+    );
+    let id = add_file(
+        sources,
+        workspace,
+        file.package,
+        file.path.clone(),
+        Arc::from(""),
+    );
+    Finding::new(
+        Rule::SourceUnreadable,
+        Span {
+            file: id,
+            range: 0..0,
+        },
+        message,
+    )
+    .help("create the file or remove the `mod` item; the crate does not compile without it")
 }
 
 /// One file's outcome put in place: its text in `sources` when a finding can point into it,
@@ -478,7 +471,7 @@ fn look(
     files
         .par_iter()
         .map(|f| {
-            let stamp = scan_cache::stamp(&f.path);
+            let stamp = f.stamp;
             let cfg = places.cfg(workspace, f);
             let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, places.hash(f)));
             let fresh = || Outcome::Fresh(stamp, walk::prefilter(&f.path, finders, &cfg));
