@@ -35,6 +35,8 @@ pub(crate) struct SourcePath {
     pub(crate) fallback: Option<PathBuf>,
     /// Its size and modification time, once [`locate`] found it.
     pub(crate) stamp: Option<Stamp>,
+    /// A hash of its place (package, crate, module): its scan's cache key beside the stamp.
+    pub(crate) place: u64,
 }
 
 impl SourcePath {
@@ -60,6 +62,7 @@ pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
                 owns_dir: true,
                 fallback: None,
                 stamp: None,
+                place: 0,
             });
         }
     }
@@ -89,6 +92,7 @@ pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> SourcePath {
         owns_dir,
         fallback,
         stamp: None,
+        place: 0,
     };
     if let Some(path) = &decl.path {
         // Outside inline modules a `#[path]` is relative to the parent file's folder.

@@ -69,7 +69,12 @@ pub(crate) fn gather(
     let mut level = walk::roots(workspace);
     while !level.is_empty() {
         let started = Instant::now();
-        in_pool(&pool, || level.par_iter_mut().for_each(walk::locate));
+        in_pool(&pool, || {
+            level.par_iter_mut().for_each(|f| {
+                walk::locate(f);
+                f.place = places.hash(f);
+            })
+        });
         progress.gathered.stats.walk += started.elapsed();
         level.retain(|f| {
             if f.is_missing() {
@@ -81,7 +86,7 @@ pub(crate) fn gather(
             progress.seen.insert(key)
         });
         level = step(
-            &level,
+            level,
             workspace,
             &places,
             &finders,
@@ -106,7 +111,7 @@ pub(crate) fn gather(
 
 /// One level of the module trees: looked at, parsed where needed, and the next level.
 fn step(
-    level: &[SourcePath],
+    level: Vec<SourcePath>,
     workspace: &Workspace,
     places: &Places,
     finders: &[Finder<'_>],
@@ -116,7 +121,7 @@ fn step(
 ) -> Vec<SourcePath> {
     let started = Instant::now();
     let outcomes = in_pool(pool, || {
-        look(level, progress.cache, places, workspace, finders)
+        look(&level, progress.cache, places, workspace, finders)
     });
     progress.gathered.stats.filter += started.elapsed();
     let started = Instant::now();
@@ -136,16 +141,15 @@ fn step(
     progress.gathered.stats.parse += started.elapsed();
     let started = Instant::now();
     let mut next = Vec::new();
-    for ((path, outcome), fresh) in level.iter().zip(outcomes).zip(fresh) {
-        let place = places.hash(path);
-        progress.live.push((path.path.clone(), place));
+    for ((path, outcome), fresh) in level.into_iter().zip(outcomes).zip(fresh) {
+        progress.live.push((path.path.clone(), path.place));
         progress.gathered.files.push(path.path.clone());
-        if let Some(scan) = settle(path, outcome, fresh, place, progress, sources, workspace) {
-            next.extend(scan.mods.iter().map(|decl| walk::child(path, decl)));
+        if let Some(scan) = settle(&path, outcome, fresh, progress, sources, workspace) {
+            next.extend(scan.mods.iter().map(|decl| walk::child(&path, decl)));
             if scan.parsed() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
             } else {
-                progress.skipped.push(path.clone());
+                progress.skipped.push(path);
             }
         }
     }
@@ -184,7 +188,6 @@ fn settle(
     path: &SourcePath,
     outcome: Outcome,
     fresh: Option<FileScan>,
-    place: u64,
     progress: &mut Progress<'_>,
     sources: &mut SourceMap,
     workspace: &Workspace,
@@ -221,7 +224,7 @@ fn settle(
     if let Some(stamp) = stamp {
         progress
             .cache
-            .insert(path.path.clone(), stamp, place, scan.clone());
+            .insert(path.path.clone(), stamp, path.place, scan.clone());
     }
     // Kept only when something points into it, as for a cached scan.
     if let Some(text) = text.filter(|_| scan.has_spans()) {
@@ -473,7 +476,7 @@ fn look(
         .map(|f| {
             let stamp = f.stamp;
             let cfg = places.cfg(workspace, f);
-            let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, places.hash(f)));
+            let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, f.place));
             let fresh = || Outcome::Fresh(stamp, walk::prefilter(&f.path, finders, &cfg));
             match cached {
                 Some(scan) if !scan.has_spans() => Outcome::Cached(None, scan.clone()),
