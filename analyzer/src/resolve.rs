@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::catalogue::Rule;
 use crate::constants;
 use crate::finding::Finding;
-use crate::model::{Declaration, Domain, LabelField, LabelSet, MetricType};
+use crate::model::{Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricType};
 use crate::paths::Paths;
 use crate::scan::{self, FieldKind, FileScan, RawEnum, RawStruct};
 use crate::source::SourceMap;
@@ -68,6 +68,21 @@ impl<'a, T> Index<'a, T> {
             ([one], _) => Some(one),
             ([], [one]) => Some(one),
             _ => None,
+        }
+    }
+
+    /// When [`Index::find`] finds nothing for want of a unique name: the paths of every item
+    /// of that name, for a finding that says so instead of a guess.
+    pub(crate) fn ambiguous(
+        &self,
+        candidates: &[Vec<String>],
+        path: impl Fn(&T) -> &[String],
+    ) -> Vec<String> {
+        let name = candidates.first().and_then(|c| c.last());
+        let named = name.and_then(|n| self.by_name.get(n.as_str()));
+        match named {
+            Some(named) if named.len() > 1 => named.iter().map(|t| path(t).join("::")).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -144,20 +159,11 @@ pub(crate) fn resolve(mut scans: Vec<FileScan>, sources: &SourceMap) -> Resolved
         let mut declaration = raw.declaration;
         if let Some(labels) = &mut declaration.labels {
             match struct_index.find(&raw.label_candidates, |s| &s.path) {
-                None => findings.push(
-                    Finding::new(
-                        Rule::LabelsMissingType,
-                        labels.span.clone(),
-                        format!(
-                            "label type `{}` of `{}` is not a struct in this workspace",
-                            labels.written, declaration.name
-                        ),
-                    )
-                    .label("not found")
-                    .help(
-                        "declare it with `#[derive(LabelSet)]` in a workspace crate, and import it",
-                    ),
-                ),
+                None => findings.push(missing_label_type(
+                    &declaration.name,
+                    labels,
+                    &struct_index.ambiguous(&raw.label_candidates, |s| &s.path),
+                )),
                 Some(found) if !found.derives_label_set => findings.push(
                     Finding::new(
                         Rule::LabelsNotLabelSet,
@@ -183,6 +189,34 @@ pub(crate) fn resolve(mut scans: Vec<FileScan>, sources: &SourceMap) -> Resolved
         label_sets,
         findings,
     }
+}
+
+/// `labels.missing_type`: no struct at the path the imports give, or several of that name
+/// and no way to tell which is meant.
+fn missing_label_type(metric: &str, labels: &LabelSetRef, ambiguous: &[String]) -> Finding {
+    let (message, label) = if ambiguous.is_empty() {
+        (
+            format!(
+                "label type `{}` of `{metric}` is not a struct in this workspace",
+                labels.written
+            ),
+            "not found".to_owned(),
+        )
+    } else {
+        (
+            format!(
+                "label type `{}` of `{metric}` is ambiguous: structs {} share its name",
+                labels.written,
+                ambiguous.join(", ")
+            ),
+            "its imports lead to none of them".to_owned(),
+        )
+    };
+    Finding::new(Rule::LabelsMissingType, labels.span.clone(), message)
+        .label(label)
+        .help(
+            "declare it with `#[derive(LabelSet)]` in a workspace crate, and import it by its path",
+        )
 }
 
 fn field(raw: &crate::scan::RawField, enums: &Index<'_, RawEnum>) -> LabelField {
@@ -214,6 +248,12 @@ fn finite(kind: &FieldKind, enums: &Index<'_, RawEnum>) -> Domain {
             other => other,
         },
         FieldKind::Enum(candidates) => match enums.find(candidates, |e| &e.path) {
+            None if !enums.ambiguous(candidates, |e| &e.path).is_empty() => {
+                Domain::Unsupported(format!(
+                    "ambiguous: enums {} share its name and its imports lead to none of them; import the one meant",
+                    enums.ambiguous(candidates, |e| &e.path).join(", ")
+                ))
+            }
             None => Domain::Unsupported(format!(
                 "no enum `{}` deriving LabelValue found in the workspace",
                 candidates
