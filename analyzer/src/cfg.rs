@@ -32,6 +32,22 @@ impl CfgSet<'_> {
             .fold(Some(true), and)
     }
 
+    /// The `cfg` predicates among `attrs` the analyzer cannot decide, as written
+    /// (`debug_assertions`, `all(unix, tokio_unstable)`): what the item still depends on.
+    pub(crate) fn residual(&self, attrs: &[Attribute]) -> Option<String> {
+        let unknown: Vec<String> = attrs
+            .iter()
+            .filter(|a| self.attribute(&a.meta) == Some(None))
+            .filter_map(|a| a.parse_args::<Meta>().ok())
+            .map(|m| normalized(&m))
+            .collect();
+        match unknown.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            many => Some(format!("all({})", many.join(", "))),
+        }
+    }
+
     /// What one attribute (`cfg(..)`, as its meta) comes to; `None` when it is no `cfg`.
     pub(crate) fn attribute(&self, meta: &Meta) -> Option<Truth> {
         let Meta::List(list) = meta else {
@@ -80,6 +96,21 @@ impl CfgSet<'_> {
         }
         target_values(key).map(|values| values.iter().any(|v| v == value))
     }
+}
+
+/// A predicate as one canonical string (no spaces), so two spellings compare equal.
+fn normalized(meta: &Meta) -> String {
+    quote::ToTokens::to_token_stream(meta)
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Whether two undecided predicates cannot both hold: one is `not(..)` of the other. Two
+/// declarations under such `cfg`s are never in the same build.
+pub(crate) fn exclusive(a: &str, b: &str) -> bool {
+    a == format!("not({b})") || b == format!("not({a})")
 }
 
 /// `a && b` over three values.
@@ -166,5 +197,16 @@ mod tests {
             Some(true)
         );
         assert_eq!(truth(&on, ""), Some(true));
+    }
+
+    #[test]
+    fn undecided_predicates_are_kept_and_compared() {
+        let item: syn::ItemStatic =
+            syn::parse_str("#[cfg(not( tokio_unstable ))] #[cfg(not(test))] static X: u8 = 0;")
+                .expect("parses");
+        let residual = CfgSet::default().residual(&item.attrs);
+        assert_eq!(residual.as_deref(), Some("not(tokio_unstable)"));
+        assert!(exclusive("tokio_unstable", "not(tokio_unstable)"));
+        assert!(!exclusive("tokio_unstable", "unix"));
     }
 }

@@ -79,6 +79,10 @@ pub struct Declaration {
     pub name_span: Span,
     /// The `.unit(..)` argument, when given.
     pub unit_span: Option<Span>,
+    /// The `cfg` it still depends on when the analyzer cannot decide it (a custom `--cfg`):
+    /// two declarations of one name under exclusive ones are not duplicates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfg: Option<String>,
 }
 
 /// A group's label type as written at the declaration, and what it resolved to.

@@ -197,7 +197,8 @@ impl Manifest {
     /// it builds or, for a package that builds none (a library), those it declares.
     pub fn linked_by(&self, package: &str) -> Vec<&Metric> {
         let services: Vec<&Service> = self.services_of(package).collect();
-        self.metrics
+        let mut linked: Vec<&Metric> = self
+            .metrics
             .iter()
             .filter(|m| {
                 if services.is_empty() {
@@ -206,7 +207,11 @@ impl Manifest {
                     services.iter().any(|s| s.metrics.contains(&m.name))
                 }
             })
-            .collect()
+            .collect();
+        // One name declared under exclusive `cfg`s the analyzer could not decide: one
+        // descriptor (the first, by file), as only one of them compiles.
+        linked.dedup_by(|a, b| a.name == b.name);
+        linked
     }
 }
 
