@@ -194,7 +194,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 context.externs,
                 context.tallyho,
             );
-            scope.add_imports(&file.items);
+            scope.add_imports(file.items.iter().filter(|i| context.cfg.enabled(attrs(i))));
             scan.modules.push(scope.data().clone());
             let mut scanner = Scanner {
                 context,
@@ -461,19 +461,7 @@ impl<'w> Scanner<'_, 'w> {
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         // What `cfg` rules out is not compiled: not a metric, not a label type.
-        let attrs = match item {
-            syn::Item::Const(i) => &i.attrs,
-            syn::Item::Enum(i) => &i.attrs,
-            syn::Item::Fn(i) => &i.attrs,
-            syn::Item::Impl(i) => &i.attrs,
-            syn::Item::Macro(i) => &i.attrs,
-            syn::Item::Mod(i) => &i.attrs,
-            syn::Item::Static(i) => &i.attrs,
-            syn::Item::Struct(i) => &i.attrs,
-            syn::Item::Trait(i) => &i.attrs,
-            syn::Item::Use(i) => &i.attrs,
-            _ => return visit::visit_item(self, item),
-        };
+        let attrs = attrs(item);
         if self.context.cfg.enabled(attrs) {
             visit::visit_item(self, item);
         }
@@ -490,7 +478,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
             return;
         };
         let mut scope = self.scope().child(&name);
-        scope.add_imports(items);
+        scope.add_imports(items.iter().filter(|i| self.context.cfg.enabled(attrs(i))));
         self.scan.modules.push(scope.data().clone());
         self.scopes.push(scope);
         self.inline.push(name);
@@ -666,6 +654,26 @@ fn path_before(tokens: &[TokenTree]) -> Option<syn::Path> {
         leading_colon: leading.then(Default::default),
         segments: segments.into_iter().map(syn::PathSegment::from).collect(),
     })
+}
+
+/// The attributes of an item (none for the kinds whose `cfg` does not matter here).
+fn attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
 }
 
 fn flatten(stream: proc_macro2::TokenStream) -> Vec<TokenTree> {

@@ -97,10 +97,10 @@ impl<'w> Scope<'w> {
 
     /// Records what `items` bring into scope: `use` imports, `extern crate` aliases, type
     /// aliases (`type Hits = tallyho::Counter`) and the module's own type names.
-    pub(crate) fn add_imports(&mut self, items: &[Item]) {
+    pub(crate) fn add_imports<'i>(&mut self, items: impl IntoIterator<Item = &'i Item>) {
         // Type aliases last: what they name may be imported below them.
         let (aliases, others): (Vec<&Item>, Vec<&Item>) =
-            items.iter().partition(|i| matches!(i, Item::Type(_)));
+            items.into_iter().partition(|i| matches!(i, Item::Type(_)));
         for item in others.into_iter().chain(aliases) {
             match item {
                 Item::Use(item) => {
