@@ -149,9 +149,20 @@ pub(crate) enum Prefiltered {
     TooLarge(u64),
 }
 
-/// Reads a file and keeps it only if it mentions one of `needles` (the names tallyho goes
-/// by): a declaration must name a tallyho type. One `memmem` pass, no parsing; a file kept
-/// out still gives its `mod` items (from its tokens, when it mentions `mod` at all).
+/// Whether the text has a `static` item (not a `'static` lifetime): a metric whose type this
+/// file reaches through its own crate (`use crate::metrics::Counter`, where `metrics`
+/// re-exports tallyho's) names neither tallyho nor another crate.
+fn has_static_item(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"static ").any(|at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        !before.is_some_and(|b| b == b'\'' || b == b'_' || b.is_ascii_alphanumeric())
+    })
+}
+
+/// Reads a file and keeps it only if it mentions one of `needles` (the names tallyho and the
+/// crates reaching it go by) or has a `static` item: a declaration must name a tallyho type.
+/// `memmem` passes, no parsing; a file kept out still gives its `mod` items (from its
+/// tokens, when it mentions `mod` at all).
 pub(crate) fn prefilter(
     path: &Path,
     needles: &[memchr::memmem::Finder<'_>],
@@ -166,7 +177,8 @@ pub(crate) fn prefilter(
         Ok(bytes) => bytes,
         Err(err) => return Prefiltered::Unreadable(err.to_string()),
     };
-    let wanted = needles.iter().any(|needle| needle.find(&bytes).is_some());
+    let wanted =
+        needles.iter().any(|needle| needle.find(&bytes).is_some()) || has_static_item(&bytes);
     if !wanted && memchr::memmem::find(&bytes, b"mod").is_none() {
         return Prefiltered::Skip(Vec::new());
     }
