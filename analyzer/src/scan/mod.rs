@@ -422,7 +422,9 @@ impl<'w> Scanner<'_, 'w> {
         };
         let scope = self.scope();
         let type_path = scope.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
-        let std = ["std", "core", "alloc"].contains(&type_path[0].as_str());
+        let std = type_path
+            .first()
+            .is_none_or(|first| ["std", "core", "alloc"].contains(&first.as_str()));
         if ty.qself.is_some() || std || self.context.crate_name == TALLYHO || self.offset > 0 {
             return;
         }
