@@ -21,7 +21,7 @@ pub struct Analysis {
     pub config: Config,
     /// The files read, for rendering findings.
     pub sources: SourceMap,
-    /// Every source file the analysis looked at (`src/**/*.rs` of each member).
+    /// Every source file the analysis looked at: the files of each crate's module tree.
     pub files: Vec<PathBuf>,
     /// Every declaration, sorted by metric name.
     pub declarations: Vec<Declaration>,
@@ -37,7 +37,7 @@ pub struct Analysis {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Stats {
-    /// `.rs` files found under the packages' `src/`.
+    /// Files in the crates' module trees.
     pub files: usize,
     /// Files that passed the prefilter and were parsed.
     pub parsed: usize,

@@ -214,11 +214,20 @@ declare_rules! {
         bad: "fn handle() {\n    let hits = Counter::new(\"hits\");\n    hits.increment();\n}",
         good: "static HITS: Counter = Counter::new(\"hits\");\nfn handle() { HITS.increment(); }",
     }
+    DeclarationInMacro = "declaration.in_macro", Error {
+        summary: "a metric is not declared inside a macro_rules! body the analyzer cannot expand",
+        why: "The analyzer reads source, not macro expansions: a metric a macro declares is not \
+              checked, not in the manifest and exports without HELP until it is declared as \
+              a plain static.",
+        bad: "macro_rules! gauge {\n    ($n:ident, $name:literal) => {\n        static $n: ::tallyho::Gauge = ::tallyho::Gauge::new($name);\n    };\n}",
+        good: "/// Queue depth.\nstatic DEPTH: Gauge = Gauge::new(\"queue_depth\");",
+    }
     DeclarationNotEvaluable = "declaration.not_evaluable", Error {
-        summary: "a metric's name and configuration are literals the analyzer can read",
-        why: "A name built from a constant, a macro or a function call cannot be checked or \
-              exported ahead of use; the analyzer reports it rather than skipping it silently.",
-        bad: "const NAME: &str = \"orders\";\nstatic ORDERS: Counter = Counter::new(NAME);",
+        summary: "a metric's name and configuration are literals or constants the analyzer can read",
+        why: "A name built by a macro or a function call cannot be checked or exported ahead of \
+              use; the analyzer reports it rather than skipping it silently. Constants (of this \
+              crate, a workspace crate or tallyho, like `tallyho::DEFAULT_BUCKETS`) are read.",
+        bad: "static ORDERS: Counter = Counter::new(concat!(\"orders\", \"_total\"));",
         good: "static ORDERS: Counter = Counter::new(\"orders\");",
     }
     SourceParse = "source.parse", Error {

@@ -28,6 +28,9 @@ pub struct Config {
     pub services: BTreeMap<String, ServiceConfig>,
     /// Service level objectives by name, which the generated alerting rules watch.
     pub objectives: BTreeMap<String, ObjectiveConfig>,
+    /// The most a finding in a package outside the workspace can be, by package name
+    /// (`dependencies: { shared-metrics: warn }`).
+    pub dependencies: BTreeMap<String, Severity>,
     /// Where the configuration came from, for findings about it.
     pub file: Option<FileId>,
 }
@@ -99,6 +102,8 @@ struct ConfigFile {
     services: BTreeMap<String, ServiceFile>,
     #[serde(default)]
     objectives: BTreeMap<String, ObjectiveFile>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, Severity>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +157,7 @@ impl Config {
         config.overrides = overrides(parsed.overrides, &spans, &mut findings);
         config.services = services(parsed.services, crates, &spans, &mut findings);
         config.objectives = objectives(parsed.objectives, &spans, &mut findings);
+        config.dependencies = parsed.dependencies;
         (config, findings)
     }
 
@@ -161,6 +167,13 @@ impl Config {
             .get(&rule)
             .copied()
             .unwrap_or(rule.default_severity())
+    }
+
+    /// The severity of `rule` for a finding in `package`, when that is outside the
+    /// workspace: capped by the package's entry under `dependencies`.
+    pub fn severity_in(&self, rule: Rule, package: Option<&str>) -> Severity {
+        let cap = package.and_then(|p| self.dependencies.get(p)).copied();
+        self.severity(rule).max(cap.unwrap_or(Severity::Error))
     }
 }
 

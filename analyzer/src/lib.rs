@@ -11,10 +11,13 @@
 
 mod analysis;
 mod catalogue;
+mod cfg;
 mod config;
 mod config_input;
+mod constants;
 mod finding;
 mod model;
+mod paths;
 mod pipeline;
 pub mod render;
 mod resolve;

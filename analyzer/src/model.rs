@@ -61,6 +61,9 @@ pub struct Declaration {
     pub crate_name: String,
     /// The package that crate belongs to.
     pub package: String,
+    /// That package's version, when it is outside the workspace (a dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The binary target, when declared in a binary crate rather than the library.
     pub binary: Option<String>,
     /// The module path inside the crate (`a::b`; empty at the root).
@@ -73,6 +76,10 @@ pub struct Declaration {
     pub name_span: Span,
     /// The `.unit(..)` argument, when given.
     pub unit_span: Option<Span>,
+    /// The `cfg` it still depends on when the analyzer cannot decide it (a custom `--cfg`):
+    /// two declarations of one name under exclusive ones are not duplicates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfg: Option<String>,
 }
 
 /// A group's label type as written at the declaration, and what it resolved to.

@@ -7,9 +7,12 @@
 use std::collections::HashMap;
 
 use crate::catalogue::Rule;
+use crate::constants;
 use crate::finding::Finding;
-use crate::model::{Declaration, Domain, LabelField, LabelSet};
-use crate::scan::{FieldKind, FileScan, RawEnum, RawStruct};
+use crate::model::{Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricType};
+use crate::paths::Paths;
+use crate::scan::{self, FieldKind, FileScan, RawEnum, RawStruct};
+use crate::source::SourceMap;
 
 /// Declarations with their label sets resolved, the label structs to check, and findings.
 pub(crate) struct Resolved {
@@ -19,13 +22,17 @@ pub(crate) struct Resolved {
     pub(crate) findings: Vec<Finding>,
 }
 
-struct Index<'a, T> {
+/// Items by absolute path and by name, for lookups across crates.
+pub(crate) struct Index<'a, T> {
     by_path: HashMap<&'a [String], &'a T>,
     by_name: HashMap<&'a str, Vec<&'a T>>,
 }
 
 impl<'a, T> Index<'a, T> {
-    fn new(items: impl Iterator<Item = &'a T>, path: impl Fn(&'a T) -> &'a [String]) -> Self {
+    pub(crate) fn new(
+        items: impl Iterator<Item = &'a T>,
+        path: impl Fn(&'a T) -> &'a [String],
+    ) -> Self {
         let mut by_path = HashMap::new();
         let mut by_name: HashMap<&str, Vec<&T>> = HashMap::new();
         for item in items {
@@ -38,7 +45,13 @@ impl<'a, T> Index<'a, T> {
         Index { by_path, by_name }
     }
 
-    fn find(&self, candidates: &[Vec<String>], path: impl Fn(&T) -> &[String]) -> Option<&'a T> {
+    /// The item at the first candidate path that has one, else the one item of that name in
+    /// the first candidate's crate, else the only one of that name anywhere.
+    pub(crate) fn find(
+        &self,
+        candidates: &[Vec<String>],
+        path: impl Fn(&T) -> &[String],
+    ) -> Option<&'a T> {
         if let Some(found) = candidates
             .iter()
             .find_map(|c| self.by_path.get(c.as_slice()))
@@ -57,19 +70,83 @@ impl<'a, T> Index<'a, T> {
             _ => None,
         }
     }
+
+    /// When [`Index::find`] finds nothing for want of a unique name: the paths of every item
+    /// of that name, for a finding that says so instead of a guess.
+    pub(crate) fn ambiguous(
+        &self,
+        candidates: &[Vec<String>],
+        path: impl Fn(&T) -> &[String],
+    ) -> Vec<String> {
+        let name = candidates.first().and_then(|c| c.last());
+        let named = name.and_then(|n| self.by_name.get(n.as_str()));
+        match named {
+            Some(named) if named.len() > 1 => named.iter().map(|t| path(t).join("::")).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
-pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
+/// Declarations reached only through another module or crate, read again now that every
+/// module's imports are known.
+fn deferred(scans: &[FileScan], paths: &Paths, sources: &SourceMap) -> Vec<FileScan> {
+    // Parsing a static again recurses as deep as its file's pre-scan allowed.
+    scan::on_parse_stack(|| deferred_scans(scans, paths, sources))
+}
+
+fn deferred_scans(scans: &[FileScan], paths: &Paths, sources: &SourceMap) -> Vec<FileScan> {
+    let resolver = |path: &[String]| paths.tallyho_item(path);
+    scans
+        .iter()
+        .flat_map(|s| &s.deferred)
+        .filter(|d| {
+            paths
+                .tallyho_item(&d.type_path)
+                .is_some_and(|item| MetricType::from_name(&item).is_some())
+        })
+        .filter_map(|d| {
+            let module = paths.module(&d.module)?;
+            let text = &sources.get(d.span.file).text;
+            Some(scan::scan_deferred(d, module, text, &resolver))
+        })
+        .collect()
+}
+
+/// Label types and their fields' enums followed to where they are defined.
+fn canonical_labels(scans: &mut [FileScan], paths: &Paths) {
+    for scan in scans {
+        for raw in &mut scan.declarations {
+            paths.canonical_all(&mut raw.label_candidates);
+        }
+        for field in scan.structs.iter_mut().flat_map(|s| &mut s.fields) {
+            if let FieldKind::Enum(candidates) = &mut field.kind {
+                paths.canonical_all(candidates);
+            }
+        }
+        for raw in scan.declarations.iter_mut().flat_map(|d| &mut d.pending) {
+            paths.canonical_all(&mut raw.candidates);
+        }
+    }
+}
+
+pub(crate) fn resolve(mut scans: Vec<FileScan>, sources: &SourceMap) -> Resolved {
+    let paths = Paths::new(&scans);
+    let more = deferred(&scans, &paths, sources);
+    scans.extend(more);
+    canonical_labels(&mut scans, &paths);
     let mut findings = Vec::new();
     let mut raw_declarations = Vec::new();
     let mut structs = Vec::new();
     let mut enums = Vec::new();
+    let mut consts = Vec::new();
     for scan in scans {
         findings.extend(scan.findings);
         raw_declarations.extend(scan.declarations);
         structs.extend(scan.structs);
         enums.extend(scan.enums);
+        consts.extend(scan.consts);
     }
+    let raw_declarations = constants::settle(raw_declarations, &consts, &mut findings);
     let struct_index = Index::new(structs.iter(), |s: &RawStruct| &s.path);
     let enum_index = Index::new(enums.iter(), |e: &RawEnum| &e.path);
 
@@ -87,20 +164,11 @@ pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
         let mut declaration = raw.declaration;
         if let Some(labels) = &mut declaration.labels {
             match struct_index.find(&raw.label_candidates, |s| &s.path) {
-                None => findings.push(
-                    Finding::new(
-                        Rule::LabelsMissingType,
-                        labels.span.clone(),
-                        format!(
-                            "label type `{}` of `{}` is not a struct in this workspace",
-                            labels.written, declaration.name
-                        ),
-                    )
-                    .label("not found")
-                    .help(
-                        "declare it with `#[derive(LabelSet)]` in a workspace crate, and import it",
-                    ),
-                ),
+                None => findings.push(missing_label_type(
+                    &declaration.name,
+                    labels,
+                    &struct_index.ambiguous(&raw.label_candidates, |s| &s.path),
+                )),
                 Some(found) if !found.derives_label_set => findings.push(
                     Finding::new(
                         Rule::LabelsNotLabelSet,
@@ -126,6 +194,34 @@ pub(crate) fn resolve(scans: Vec<FileScan>) -> Resolved {
         label_sets,
         findings,
     }
+}
+
+/// `labels.missing_type`: no struct at the path the imports give, or several of that name
+/// and no way to tell which is meant.
+fn missing_label_type(metric: &str, labels: &LabelSetRef, ambiguous: &[String]) -> Finding {
+    let (message, label) = if ambiguous.is_empty() {
+        (
+            format!(
+                "label type `{}` of `{metric}` is not a struct in this workspace",
+                labels.written
+            ),
+            "not found".to_owned(),
+        )
+    } else {
+        (
+            format!(
+                "label type `{}` of `{metric}` is ambiguous: structs {} share its name",
+                labels.written,
+                ambiguous.join(", ")
+            ),
+            "its imports lead to none of them".to_owned(),
+        )
+    };
+    Finding::new(Rule::LabelsMissingType, labels.span.clone(), message)
+        .label(label)
+        .help(
+            "declare it with `#[derive(LabelSet)]` in a workspace crate, and import it by its path",
+        )
 }
 
 fn field(raw: &crate::scan::RawField, enums: &Index<'_, RawEnum>) -> LabelField {
@@ -157,6 +253,12 @@ fn finite(kind: &FieldKind, enums: &Index<'_, RawEnum>) -> Domain {
             other => other,
         },
         FieldKind::Enum(candidates) => match enums.find(candidates, |e| &e.path) {
+            None if !enums.ambiguous(candidates, |e| &e.path).is_empty() => {
+                Domain::Unsupported(format!(
+                    "ambiguous: enums {} share its name and its imports lead to none of them; import the one meant",
+                    enums.ambiguous(candidates, |e| &e.path).join(", ")
+                ))
+            }
             None => Domain::Unsupported(format!(
                 "no enum `{}` deriving LabelValue found in the workspace",
                 candidates

@@ -13,21 +13,23 @@ use crate::scan::FileScan;
 /// Size and modification time (nanoseconds since the epoch) of a file.
 pub(crate) type Stamp = (u64, u128);
 
-/// Scan results by file, valid while the file's [`Stamp`] and place in the workspace hold.
+/// Scan results by file and place, valid while the file's [`Stamp`] holds. A file mounted
+/// by two crates (a library and a binary) has an entry for each.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScanCache {
-    entries: HashMap<PathBuf, Entry>,
+    entries: HashMap<PathBuf, Vec<Entry>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     stamp: Stamp,
-    /// A hash of where the file sat (package, crate, module, visible crate names): a scan
-    /// depends on it.
+    /// A hash of where the file sat (package, crate, module, visible crate names, features):
+    /// a scan depends on it.
     place: u64,
-    /// `None`: the prefilter found no mention of tallyho.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scan: Option<FileScan>,
+    /// What scanning found: declarations and the rest, or only the `mod` items of a file
+    /// that does not mention tallyho.
+    #[serde(default)]
+    scan: FileScan,
 }
 
 /// The stamp of `path`, if it can be read.
@@ -50,38 +52,49 @@ pub(crate) fn place_hash(parts: &[&str]) -> u64 {
 }
 
 impl ScanCache {
-    /// The cached outcome for `path`, if its stamp and place are unchanged.
-    pub(crate) fn get(&self, path: &Path, stamp: Stamp, place: u64) -> Option<&Option<FileScan>> {
+    /// The cached scan of `path` at `place`, if its stamp is unchanged.
+    pub(crate) fn get(&self, path: &Path, stamp: Stamp, place: u64) -> Option<&FileScan> {
         self.entries
-            .get(path)
-            .filter(|e| e.stamp == stamp && e.place == place)
+            .get(path)?
+            .iter()
+            .find(|e| e.stamp == stamp && e.place == place)
             .map(|e| &e.scan)
     }
 
-    pub(crate) fn insert(
-        &mut self,
-        path: PathBuf,
-        stamp: Stamp,
-        place: u64,
-        scan: Option<FileScan>,
-    ) {
-        self.entries.insert(path, Entry { stamp, place, scan });
+    pub(crate) fn insert(&mut self, path: PathBuf, stamp: Stamp, place: u64, scan: FileScan) {
+        let entries = self.entries.entry(path).or_default();
+        entries.retain(|e| e.place != place);
+        entries.push(Entry { stamp, place, scan });
     }
 
-    /// Forgets files that are gone from the workspace.
-    pub(crate) fn retain(&mut self, files: &[PathBuf]) {
-        let live: std::collections::HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
-        self.entries.retain(|path, _| live.contains(path.as_path()));
+    /// Forgets every entry but those at `live` (a file and its place): files no module tree
+    /// reaches any more.
+    pub(crate) fn retain(&mut self, live: &[(PathBuf, u64)]) {
+        let live: std::collections::HashSet<(&Path, u64)> = live
+            .iter()
+            .map(|(p, place)| (p.as_path(), *place))
+            .collect();
+        self.entries.retain(|path, entries| {
+            entries.retain(|e| live.contains(&(path.as_path(), e.place)));
+            !entries.is_empty()
+        });
     }
 
-    /// Whether exactly `files` are cached, each with its current stamp: an analysis would
-    /// read and parse nothing.
-    pub fn is_current(&self, files: &[PathBuf]) -> bool {
-        files.len() == self.entries.len()
-            && files.iter().all(|f| {
-                self.entries
-                    .get(f)
-                    .is_some_and(|e| stamp(f) == Some(e.stamp))
+    /// The files cached, sorted: every file of the module trees the last analysis walked.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.entries.keys().cloned().collect();
+        files.sort();
+        files
+    }
+
+    /// Whether the cache is filled and every file in it has its stamp: the module trees are
+    /// those the cache holds (they follow from the files' text), and an analysis would read
+    /// and parse nothing.
+    pub fn is_current(&self) -> bool {
+        !self.entries.is_empty()
+            && self.entries.iter().all(|(path, entries)| {
+                let now = stamp(path);
+                entries.iter().all(|e| now == Some(e.stamp))
             })
     }
 }

@@ -28,6 +28,9 @@ pub struct SourceFile {
     pub name: String,
     /// The contents, for files that were parsed or that a finding points into.
     pub text: Arc<str>,
+    /// The package it belongs to, when that is outside the workspace: findings in it are
+    /// reported against that package.
+    pub dependency: Option<String>,
 }
 
 /// Every file an analysis read, addressed by [`FileId`].
@@ -39,8 +42,23 @@ pub struct SourceMap {
 impl SourceMap {
     pub(crate) fn add(&mut self, root: &Path, path: PathBuf, text: Arc<str>) -> FileId {
         let name = display_name(root, &path);
-        self.files.push(SourceFile { path, name, text });
+        self.add_as(name, path, text)
+    }
+
+    /// Adds a file under the name findings show for it.
+    pub(crate) fn add_as(&mut self, name: String, path: PathBuf, text: Arc<str>) -> FileId {
+        self.files.push(SourceFile {
+            path,
+            name,
+            text,
+            dependency: None,
+        });
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Marks the file `id` as part of `package`, outside the workspace.
+    pub(crate) fn set_dependency(&mut self, id: FileId, package: &str) {
+        self.files[id.0 as usize].dependency = Some(package.to_owned());
     }
 
     /// The file behind `id`.
@@ -76,7 +94,9 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 
 /// `path` relative to `root` with `/` separators, or the whole path when outside it.
 pub(crate) fn display_name(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
+    let Ok(relative) = path.strip_prefix(root) else {
+        return path.display().to_string();
+    };
     relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy())

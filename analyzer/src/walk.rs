@@ -1,20 +1,25 @@
-//! Finding the source files of each package and deciding cheaply which may declare metrics.
+//! The module tree of each crate, as the compiler builds it: from the crate root of every
+//! library and binary target, through each compiled `mod` item (`#[path]` too), to the files
+//! they name. A file no `mod` mounts is not compiled and not scanned; a folder's name
+//! (`target`, hidden) does not matter, only the tree does. Tests, examples, benches and build
+//! scripts are separate crates that never link into a service.
 //!
-//! Only `src/` is walked: what the package's library and binaries compile. Tests, examples,
-//! benches and build scripts are separate crates that never link into a service.
+//! Also the byte prefilter that decides cheaply which files may declare metrics.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use walkdir::WalkDir;
-
-use crate::workspace::{Package, Target, Workspace};
+use crate::cfg::CfgSet;
+use crate::scan::{self, ModDecl};
+use crate::scan_cache::{self, Stamp};
+use crate::workspace::Workspace;
 
 /// Files larger than this are reported and skipped: nobody declares metrics in them, and
 /// parsing them could exhaust memory.
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
-/// A `.rs` file under a package's `src/`, and the crate and module it belongs to.
+/// A file of a crate's module tree, and where in the tree it sits.
 #[derive(Debug, Clone)]
 pub(crate) struct SourcePath {
     pub(crate) path: PathBuf,
@@ -23,134 +28,146 @@ pub(crate) struct SourcePath {
     /// The binary target the file compiles into, `None` for the library.
     pub(crate) binary: Option<String>,
     pub(crate) module_path: Vec<String>,
+    /// Whether its `mod` items' files sit beside it (a crate root, a `mod.rs`, a file named
+    /// by `#[path]`) rather than in a folder named after it.
+    pub(crate) owns_dir: bool,
+    /// Where the module's file is when `path` (`name.rs`) is not: `name/mod.rs`.
+    pub(crate) fallback: Option<PathBuf>,
+    /// Its size and modification time, once [`locate`] found it.
+    pub(crate) stamp: Option<Stamp>,
+    /// A hash of its place (package, crate, module): its scan's cache key beside the stamp.
+    pub(crate) place: u64,
 }
 
-/// Something the walk could not get past: a symlink loop, a permission error.
-#[derive(Debug)]
-pub(crate) struct WalkError {
-    pub(crate) path: PathBuf,
-    pub(crate) message: String,
+impl SourcePath {
+    /// A module whose file is at neither `name.rs` nor `name/mod.rs`: the crate does not
+    /// compile as it stands.
+    pub(crate) fn is_missing(&self) -> bool {
+        self.stamp.is_none() && self.fallback.is_some()
+    }
 }
 
-/// Every `.rs` file under each package's `src/`, skipping hidden folders and `target/`.
-/// Symlinks are followed; loops are reported, not followed.
-pub(crate) fn source_files(packages: &[Package]) -> (Vec<SourcePath>, Vec<WalkError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for (index, package) in packages.iter().enumerate() {
-        let src = package.dir.join("src");
-        let walker = WalkDir::new(&src)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter();
-        for entry in walker.filter_entry(|e| e.depth() == 0 || !is_skipped_dir(e)) {
-            match entry {
-                Ok(entry)
-                    if entry.file_type().is_file()
-                        && entry.path().extension().is_some_and(|e| e == "rs") =>
-                {
-                    let path = entry.into_path();
-                    let (target, module_path) = locate(package, &src, &path);
-                    let binary = package
-                        .bins
-                        .iter()
-                        .any(|b| std::ptr::eq(b, target))
-                        .then(|| target.name.clone());
-                    let crate_name = target.crate_name.clone();
-                    files.push(SourcePath {
-                        path,
-                        package: index,
-                        crate_name,
-                        binary,
-                        module_path,
-                    });
-                }
-                Ok(_) => {}
-                Err(err)
-                    if err
-                        .io_error()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-                        && err.depth() == 0 => {}
-                Err(err) => errors.push(WalkError {
-                    path: err
-                        .path()
-                        .map(Path::to_owned)
-                        .unwrap_or_else(|| src.clone()),
-                    message: match err.loop_ancestor() {
-                        Some(ancestor) => format!("symlink loop back to {}", ancestor.display()),
-                        None => err
-                            .io_error()
-                            .map_or_else(|| err.to_string(), |e| e.to_string()),
-                    },
-                }),
+/// The crate root of every library and binary target of every package.
+pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
+    let mut roots = Vec::new();
+    for (index, package) in workspace.packages.iter().enumerate() {
+        let bins = package.bins.iter().map(|b| (b, Some(b.name.clone())));
+        for (target, binary) in package.lib.iter().map(|l| (l, None)).chain(bins) {
+            roots.push(SourcePath {
+                path: target.src_path.clone(),
+                package: index,
+                crate_name: target.crate_name.clone(),
+                binary,
+                module_path: Vec::new(),
+                owns_dir: true,
+                fallback: None,
+                stamp: None,
+                place: 0,
+            });
+        }
+    }
+    roots
+}
+
+/// The file a `mod` item of `parent` names, as the compiler finds it: `#[path]` relative to
+/// the parent's folder, else `name.rs`, else `name/mod.rs` (the [`locate`] step), in the
+/// folder the parent owns.
+pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> SourcePath {
+    let folder = parent.path.parent().unwrap_or(Path::new(""));
+    let mut dir = if parent.owns_dir {
+        folder.to_owned()
+    } else {
+        folder.join(parent.path.file_stem().unwrap_or_default())
+    };
+    dir.extend(&decl.inline);
+    let mut module_path = parent.module_path.clone();
+    module_path.extend(decl.inline.iter().cloned());
+    module_path.push(decl.name.clone());
+    let place = |path: PathBuf, owns_dir: bool, fallback: Option<PathBuf>| SourcePath {
+        path,
+        package: parent.package,
+        crate_name: parent.crate_name.clone(),
+        binary: parent.binary.clone(),
+        module_path,
+        owns_dir,
+        fallback,
+        stamp: None,
+        place: 0,
+    };
+    if let Some(path) = &decl.path {
+        // Outside inline modules a `#[path]` is relative to the parent file's folder.
+        let base = if decl.inline.is_empty() { folder } else { &dir };
+        return place(normalized(&base.join(path)), true, None);
+    }
+    let nested = dir.join(&decl.name).join("mod.rs");
+    place(dir.join(format!("{}.rs", decl.name)), false, Some(nested))
+}
+
+/// Stamps the file, or its `name/mod.rs` fallback when `name.rs` is not there. Files of a
+/// level are located in parallel: this is the one `stat` of each.
+pub(crate) fn locate(file: &mut SourcePath) {
+    file.stamp = scan_cache::stamp(&file.path);
+    if file.stamp.is_some() {
+        file.fallback = None;
+        return;
+    }
+    let Some(nested) = &file.fallback else {
+        return;
+    };
+    if let Some(stamp) = scan_cache::stamp(nested) {
+        file.path = file.fallback.take().unwrap_or_default();
+        file.owns_dir = true;
+        file.stamp = Some(stamp);
+    }
+}
+
+/// `path` with `.` and `dir/..` removed, without touching the file system (a `#[path]`
+/// like `../generated/x.rs` reads as the file it names).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
             }
+            other => out.push(other),
         }
     }
-    (files, errors)
-}
-
-fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
-    let name = entry.file_name().to_string_lossy();
-    entry.file_type().is_dir() && (name.starts_with('.') || name == "target")
-}
-
-/// The crate a file compiles into and its module path, from the file layout: `src/a/b.rs`
-/// and `src/a/b/mod.rs` are `a::b`; `src/bin/x.rs` and `src/bin/x/main.rs` are crate `x`.
-/// Files of neither a binary under `src/bin` nor `src/main.rs` belong to the library.
-fn locate<'p>(package: &'p Package, src: &Path, path: &Path) -> (&'p Target, Vec<String>) {
-    for bin in &package.bins {
-        let root_dir = if bin.src_path.file_name().is_some_and(|n| n == "main.rs") {
-            bin.src_path.parent().map(Path::to_owned)
-        } else {
-            Some(bin.src_path.with_extension(""))
-        };
-        if path == bin.src_path {
-            return (bin, Vec::new());
-        }
-        if let Some(dir) = root_dir.filter(|dir| dir.as_path() != src) {
-            if let Ok(rest) = path.strip_prefix(&dir) {
-                return (bin, module_path(rest));
-            }
-        }
-    }
-    let owner = package
-        .lib
-        .as_ref()
-        .or(package.bins.first())
-        .unwrap_or(&package.fallback_target);
-    (owner, module_path(path.strip_prefix(src).unwrap_or(path)))
-}
-
-fn module_path(relative: &Path) -> Vec<String> {
-    let mut parts: Vec<String> = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if let Some(last) = parts.pop() {
-        let stem = last.strip_suffix(".rs").unwrap_or(&last);
-        let crate_root = parts.is_empty() && matches!(stem, "lib" | "main");
-        if stem != "mod" && !crate_root {
-            parts.push(stem.to_owned());
-        }
-    }
-    parts
+    out
 }
 
 /// The outcome of looking at one file's bytes.
 pub(crate) enum Prefiltered {
-    /// It cannot declare a metric: no mention of tallyho.
-    Skip,
+    /// It cannot declare a metric (no mention of tallyho); its compiled `mod` items.
+    Skip(Vec<ModDecl>),
     /// It may: here is its text.
-    Parse(String),
+    Parse(Arc<str>),
     /// It could not be looked at.
     Unreadable(String),
     /// It is over [`MAX_FILE_BYTES`].
     TooLarge(u64),
 }
 
-/// Reads a file and keeps it only if it mentions one of `needles` (the names tallyho goes
-/// by): a declaration must name a tallyho type. One `memmem` pass, no parsing.
-pub(crate) fn prefilter(path: &Path, needles: &[memchr::memmem::Finder<'_>]) -> Prefiltered {
+/// Whether the text has a `static` item (not a `'static` lifetime): a metric whose type this
+/// file reaches through its own crate (`use crate::metrics::Counter`, where `metrics`
+/// re-exports tallyho's) names neither tallyho nor another crate.
+fn has_static_item(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"static ").any(|at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        !before.is_some_and(|b| b == b'\'' || b == b'_' || b.is_ascii_alphanumeric())
+    })
+}
+
+/// Reads a file and keeps it only if it mentions one of `needles` (the names tallyho and the
+/// crates reaching it go by) or has a `static` item: a declaration must name a tallyho type.
+/// `memmem` passes, no parsing; a file kept out still gives its `mod` items (from its
+/// tokens, when it mentions `mod` at all).
+pub(crate) fn prefilter(
+    path: &Path,
+    needles: &[memchr::memmem::Finder<'_>],
+    cfg: &CfgSet<'_>,
+) -> Prefiltered {
     match fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => return Prefiltered::TooLarge(meta.len()),
         Ok(_) => {}
@@ -160,43 +177,17 @@ pub(crate) fn prefilter(path: &Path, needles: &[memchr::memmem::Finder<'_>]) -> 
         Ok(bytes) => bytes,
         Err(err) => return Prefiltered::Unreadable(err.to_string()),
     };
-    if !needles.iter().any(|needle| needle.find(&bytes).is_some()) {
-        return Prefiltered::Skip;
+    let wanted =
+        needles.iter().any(|needle| needle.find(&bytes).is_some()) || has_static_item(&bytes);
+    if !wanted && memchr::memmem::find(&bytes, b"mod").is_none() {
+        return Prefiltered::Skip(Vec::new());
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Prefiltered::Parse(text),
+        Ok(text) if wanted => Prefiltered::Parse(Arc::from(text)),
+        Ok(text) => Prefiltered::Skip(scan::modules_from_tokens(&scan::blank_preamble(&text), cfg)),
         Err(err) => Prefiltered::Unreadable(format!(
             "not valid UTF-8 (at byte {})",
             err.utf8_error().valid_up_to()
         )),
-    }
-}
-
-// Here rather than in `workspace`: the walk knows the layout, the workspace only its members.
-impl Workspace {
-    /// Every source file an analysis scans (`src/**/*.rs` of each member), sorted.
-    pub fn source_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = source_files(&self.packages)
-            .0
-            .into_iter()
-            .map(|f| f.path)
-            .collect();
-        files.sort();
-        files
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn module_paths_follow_the_file_layout() {
-        let path = |p: &str| module_path(Path::new(p)).join("::");
-        assert_eq!(path("lib.rs"), "");
-        assert_eq!(path("main.rs"), "");
-        assert_eq!(path("orders.rs"), "orders");
-        assert_eq!(path("orders/mod.rs"), "orders");
-        assert_eq!(path("orders/labels.rs"), "orders::labels");
     }
 }

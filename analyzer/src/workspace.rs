@@ -1,41 +1,57 @@
-//! The Cargo workspace: its member packages, their targets and the dependency edges between
-//! them, from `cargo metadata --no-deps` (no registry access, no lockfile resolution).
+//! The packages an analysis covers: every workspace member, and every package outside the
+//! workspace that a member links and that reaches tallyho (a shared library behind a path,
+//! git or registry dependency), with their targets, enabled features and the dependency edges
+//! between them, from `cargo metadata` (offline: nothing is fetched).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{DependencyKind, MetadataCommand};
+use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Declaration;
+
+/// The runtime's package: its own metrics are built in, never scanned.
+const RUNTIME: &str = "tallyho";
 
 /// A workspace to analyze. Serializable, so the build step can cache it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workspace {
     /// The directory holding the workspace's `Cargo.toml`.
     pub root: PathBuf,
-    /// The member packages, sorted by name.
+    /// The packages analyzed, sorted by name: the members, then those outside the workspace.
     pub packages: Vec<Package>,
 }
 
-/// A member package.
+/// A package analyzed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Package {
     /// The package name.
     pub name: String,
+    /// Its version.
+    #[serde(default)]
+    pub version: String,
+    /// Whether it is outside the workspace: code the user does not own.
+    #[serde(default)]
+    pub external: bool,
     /// The directory of its `Cargo.toml`.
     pub dir: PathBuf,
     /// Its library target, if any.
     pub lib: Option<Target>,
-    /// Its binary targets: the services, unless `tallyho.yaml` says otherwise.
+    /// Its binary targets: the services, unless `tallyho.yaml` says otherwise (none for a
+    /// package outside the workspace).
     pub bins: Vec<Target>,
-    /// Workspace members it depends on (normal dependencies), by package name.
+    /// Analyzed packages it depends on (normal dependencies), by package name.
     pub workspace_deps: Vec<String>,
     /// The names under which it can refer to tallyho (`tallyho`, or a rename).
     pub tallyho_names: Vec<String>,
-    /// What files belong to when the package has neither a library nor a binary target.
-    pub(crate) fallback_target: Target,
+    /// Its other dependencies' crates: the name its code uses, and the crate's own name.
+    #[serde(default)]
+    pub externs: Vec<(String, String)>,
+    /// The features enabled for it in this build.
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 /// A library or binary target.
@@ -62,78 +78,47 @@ impl fmt::Display for WorkspaceError {
 
 impl std::error::Error for WorkspaceError {}
 
+/// The platform whose dependency graph is analyzed: the build's target in a build script
+/// (`TARGET`), else the platform this analyzer runs on. Other platforms' packages are never
+/// linked, and `--offline` could not read them when they were never downloaded.
+fn target_platform() -> String {
+    std::env::var("TARGET")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| env!("TALLYHO_ANALYZER_TARGET").to_owned())
+}
+
 impl Workspace {
     /// Loads the workspace containing `manifest_path` (a `Cargo.toml`), or the current
-    /// directory's when `None`.
+    /// directory's when `None`, with its resolved dependency graph (`--offline`).
     pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, WorkspaceError> {
         let mut command = MetadataCommand::new();
-        command.no_deps();
+        command.other_options(vec![
+            "--offline".to_owned(),
+            "--filter-platform".to_owned(),
+            target_platform(),
+        ]);
         if let Some(path) = manifest_path {
             command.manifest_path(path);
         }
         let metadata = command
             .exec()
             .map_err(|err| WorkspaceError(metadata_error(err)))?;
-        let members: BTreeSet<String> = metadata
-            .workspace_packages()
+        Ok(Workspace::from_metadata(&metadata))
+    }
+
+    fn from_metadata(metadata: &Metadata) -> Workspace {
+        let graph = Graph::new(metadata);
+        let analyzed = graph.analyzed();
+        let mut packages: Vec<Package> = analyzed
             .iter()
-            .map(|p| p.name.to_string())
+            .map(|id| graph.package(id, &analyzed))
             .collect();
-        let mut packages: Vec<Package> = metadata
-            .workspace_packages()
-            .into_iter()
-            .map(|package| {
-                let target = |kind: &'static str| {
-                    package
-                        .targets
-                        .iter()
-                        .filter(move |t| t.kind.iter().any(|k| k.to_string() == kind))
-                        .map(|t| Target {
-                            crate_name: t.name.replace('-', "_"),
-                            name: t.name.clone(),
-                            src_path: t.src_path.clone().into_std_path_buf(),
-                        })
-                };
-                let normal = package
-                    .dependencies
-                    .iter()
-                    .filter(|d| d.kind == DependencyKind::Normal);
-                Package {
-                    fallback_target: Target {
-                        crate_name: package.name.replace('-', "_"),
-                        name: package.name.to_string(),
-                        src_path: PathBuf::new(),
-                    },
-                    name: package.name.to_string(),
-                    dir: package
-                        .manifest_path
-                        .parent()
-                        .map(|p| p.as_std_path().to_owned())
-                        .unwrap_or_default(),
-                    lib: target("lib").next().or_else(|| target("proc-macro").next()),
-                    bins: target("bin").collect(),
-                    workspace_deps: normal
-                        .clone()
-                        .filter(|d| members.contains(&d.name))
-                        .map(|d| d.name.clone())
-                        .collect(),
-                    tallyho_names: normal
-                        .filter(|d| d.name == "tallyho")
-                        .map(|d| {
-                            d.rename
-                                .clone()
-                                .unwrap_or_else(|| d.name.clone())
-                                .replace('-', "_")
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        packages.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Workspace {
-            root: metadata.workspace_root.into_std_path_buf(),
+        packages.sort_by(|a, b| (a.external, &a.name).cmp(&(b.external, &b.name)));
+        Workspace {
+            root: metadata.workspace_root.clone().into_std_path_buf(),
             packages,
-        })
+        }
     }
 
     /// The package named `name`.
@@ -141,9 +126,10 @@ impl Workspace {
         self.packages.iter().find(|p| p.name == name)
     }
 
-    /// The `Cargo.toml` files that define the workspace: the root's and every member's.
+    /// The `Cargo.toml` files that define the workspace: the root's, its lock file and
+    /// every analyzed package's.
     pub fn manifests(&self) -> Vec<PathBuf> {
-        let mut manifests = vec![self.root.join("Cargo.toml")];
+        let mut manifests = vec![self.root.join("Cargo.toml"), self.root.join("Cargo.lock")];
         manifests.extend(self.packages.iter().map(|p| p.dir.join("Cargo.toml")));
         manifests.sort();
         manifests.dedup();
@@ -180,6 +166,138 @@ impl Workspace {
             }
         }
         seen
+    }
+}
+
+/// The resolved graph: packages by id, their normal dependencies and enabled features.
+struct Graph<'m> {
+    metadata: &'m Metadata,
+    members: BTreeSet<&'m PackageId>,
+    /// Normal dependencies: the name the dependant's code uses, and the package.
+    deps: BTreeMap<&'m PackageId, Vec<(String, &'m PackageId)>>,
+    features: BTreeMap<&'m PackageId, Vec<String>>,
+}
+
+impl<'m> Graph<'m> {
+    fn new(metadata: &'m Metadata) -> Graph<'m> {
+        let mut deps = BTreeMap::new();
+        let mut features = BTreeMap::new();
+        for node in metadata.resolve.iter().flat_map(|r| &r.nodes) {
+            let normal = node
+                .deps
+                .iter()
+                .filter(|d| d.dep_kinds.iter().any(|k| k.kind == DependencyKind::Normal))
+                .map(|d| (d.name.clone(), &d.pkg))
+                .collect();
+            deps.insert(&node.id, normal);
+            features.insert(
+                &node.id,
+                node.features.iter().map(|f| f.to_string()).collect(),
+            );
+        }
+        Graph {
+            metadata,
+            members: metadata.workspace_members.iter().collect(),
+            deps,
+            features,
+        }
+    }
+
+    fn name(&self, id: &PackageId) -> &'m str {
+        self.metadata[id].name.as_str()
+    }
+
+    /// The members, and every package they link that reaches tallyho (the runtime aside).
+    fn analyzed(&self) -> Vec<&'m PackageId> {
+        let mut reaches: BTreeMap<&PackageId, bool> = BTreeMap::new();
+        let mut linked = BTreeSet::new();
+        let mut stack: Vec<&PackageId> = self.members.iter().copied().collect();
+        while let Some(id) = stack.pop() {
+            if linked.insert(id) {
+                stack.extend(self.deps.get(id).into_iter().flatten().map(|(_, d)| *d));
+            }
+        }
+        linked
+            .into_iter()
+            .filter(|id| {
+                self.members.contains(id)
+                    || (self.name(id) != RUNTIME && self.reaches_tallyho(id, &mut reaches))
+            })
+            .collect()
+    }
+
+    /// Whether `id` depends on the runtime, directly or through its dependencies.
+    fn reaches_tallyho(&self, id: &'m PackageId, memo: &mut BTreeMap<&'m PackageId, bool>) -> bool {
+        if let Some(known) = memo.get(id) {
+            return *known;
+        }
+        memo.insert(id, false);
+        let found = self
+            .deps
+            .get(id)
+            .into_iter()
+            .flatten()
+            .any(|(_, dep)| self.name(dep) == RUNTIME || self.reaches_tallyho(dep, memo));
+        memo.insert(id, found);
+        found
+    }
+
+    /// The package `id`, its dependency edges kept to the packages `analyzed`.
+    fn package(&self, id: &PackageId, analyzed: &[&PackageId]) -> Package {
+        let package = &self.metadata[id];
+        let external = !self.members.contains(id);
+        let target = |kind: &'static str| {
+            package
+                .targets
+                .iter()
+                .filter(move |t| t.kind.iter().any(|k| k.to_string() == kind))
+                .map(|t| Target {
+                    crate_name: t.name.replace('-', "_"),
+                    name: t.name.clone(),
+                    src_path: t.src_path.clone().into_std_path_buf(),
+                })
+        };
+        let deps = self.deps.get(id).cloned().unwrap_or_default();
+        let crate_of = |dep: &PackageId| {
+            let targets = &self.metadata[dep].targets;
+            let lib = targets.iter().find(|t| t.is_lib() || t.is_proc_macro());
+            lib.map_or_else(
+                || self.name(dep).replace('-', "_"),
+                |t| t.name.replace('-', "_"),
+            )
+        };
+        Package {
+            name: package.name.to_string(),
+            version: package.version.to_string(),
+            external,
+            dir: package
+                .manifest_path
+                .parent()
+                .map(|p| p.as_std_path().to_owned())
+                .unwrap_or_default(),
+            lib: target("lib").next().or_else(|| target("proc-macro").next()),
+            bins: if external {
+                Vec::new()
+            } else {
+                target("bin").collect()
+            },
+            workspace_deps: deps
+                .iter()
+                .filter(|(_, d)| analyzed.contains(d))
+                .map(|(_, d)| self.name(d).to_owned())
+                .collect(),
+            tallyho_names: deps
+                .iter()
+                .filter(|(_, d)| self.name(d) == RUNTIME)
+                .map(|(name, _)| name.clone())
+                .collect(),
+            externs: deps
+                .iter()
+                .filter(|(_, d)| self.name(d) != RUNTIME)
+                .map(|(name, d)| (name.clone(), crate_of(d)))
+                .collect(),
+            features: self.features.get(id).cloned().unwrap_or_default(),
+        }
     }
 }
 

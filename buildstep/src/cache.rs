@@ -115,13 +115,10 @@ impl Cache {
         if self.settings != settings || !self.layout_is_current() {
             return None;
         }
-        let files = self.workspace.source_files();
-        self.scans.is_current(&files).then_some((
-            outputs,
-            &self.workspace,
-            self.config.as_path(),
-            files,
-        ))
+        let files = self.scans.files();
+        self.scans
+            .is_current()
+            .then_some((outputs, &self.workspace, self.config.as_path(), files))
     }
 
     /// The cached workspace layout (if no manifest or config changed since) and the scans.

@@ -62,10 +62,13 @@ fn deep_files_are_reported_by_name_and_the_scan_goes_on() {
     )
     .unwrap();
     let files = deep_files();
+    let mut lib = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
     for (name, text) in &files {
-        // Not modules of the crate: every file under src/ is scanned.
+        // Modules of the crate: the analyzer reads the module tree.
         fs::write(dir.path().join(format!("src/{name}.rs")), text).unwrap();
+        lib.push_str(&format!("#[path = \"{name}.rs\"]\nmod deep_{name};\n"));
     }
+    fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-tallyho"))
         .args(["check", "--format", "json", "--manifest-path"])
         .arg(dir.path().join("Cargo.toml"))

@@ -71,6 +71,9 @@ pub struct Metric {
     pub unit: Option<Unit>,
     /// The package declaring it.
     pub package: String,
+    /// That package's version, when it is outside the workspace (a dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The crate declaring it, as paths name it.
     #[serde(rename = "crate")]
     pub crate_name: String,
@@ -227,7 +230,8 @@ impl Manifest {
     /// it builds or, for a package that builds none (a library), those it declares.
     pub fn linked_by(&self, package: &str) -> Vec<&Metric> {
         let services: Vec<&Service> = self.services_of(package).collect();
-        self.metrics
+        let mut linked: Vec<&Metric> = self
+            .metrics
             .iter()
             .filter(|m| {
                 if services.is_empty() {
@@ -236,7 +240,11 @@ impl Manifest {
                     services.iter().any(|s| s.metrics.contains(&m.name))
                 }
             })
-            .collect()
+            .collect();
+        // One name declared under exclusive `cfg`s the analyzer could not decide: one
+        // descriptor (the first, by file), as only one of them compiles.
+        linked.dedup_by(|a, b| a.name == b.name);
+        linked
     }
 }
 
@@ -270,6 +278,7 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
         help: d.help.clone(),
         unit: d.unit,
         package: d.package.clone(),
+        version: d.version.clone(),
         crate_name: d.crate_name.clone(),
         module: d.module_path.clone(),
         ident: d.ident.clone(),

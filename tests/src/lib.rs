@@ -890,9 +890,13 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let repo = format!("{}/", repo_root().display());
     for manifest in walk_manifests(dir.path()) {
         let text = std::fs::read_to_string(&manifest).expect("Cargo.toml");
-        let text = text
+        let mut text = text
             .replace("\"../../../", &format!("\"{repo}"))
             .replace("\"../../", &format!("\"{repo}"));
+        if manifest == dir.path().join("Cargo.toml") {
+            // The fixture root's `../x` is a sibling fixture (a shared library outside it).
+            text = text.replace("\"../", &format!("\"{repo}fixtures/"));
+        }
         std::fs::write(&manifest, text).expect("write Cargo.toml");
     }
     dir

@@ -62,6 +62,19 @@ fn the_first_scrape_shows_every_declared_metric() {
     let (status, body) = http_get(addr, "/metrics").expect("scrape");
     assert_eq!(status, 200);
     promtool_check(&body);
+    // A metric of a path dependency outside the workspace ships with its doc comment.
+    let shared = manifest
+        .metrics
+        .iter()
+        .find(|m| m.package == "shared-metrics")
+        .expect("the dependency's metric is in the manifest");
+    assert_eq!(shared.version.as_deref(), Some("1.4.0"));
+    assert!(
+        body.contains(
+            "# HELP shared_client_retries_total Retries made by the shared HTTP client.\n"
+        ),
+        "{body}"
+    );
 
     for metric in &manifest.metrics {
         let family = if metric.kind == Kind::Counter {

@@ -55,12 +55,12 @@ fn deep_nesting_fails_the_build_with_a_finding_naming_the_file() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("Error: tallyho found 2 metric errors"),
+        stderr.contains("Error: tallyho found 1 metric error"),
         "{stderr}"
     );
-    for file in ["src/deep.rs", "src/unmounted.rs"] {
-        assert!(stderr.contains(&format!("╭─[{file}:")), "{file}: {stderr}");
-    }
+    assert!(stderr.contains("╭─[src/deep.rs:"), "{stderr}");
+    // A file no `mod` mounts is not compiled, so the analyzer does not read it either.
+    assert!(!stderr.contains("unmounted.rs"), "{stderr}");
     assert!(stderr.contains("source.too_large"), "{stderr}");
     assert!(
         stderr.contains("nests more than 512 levels deep"),

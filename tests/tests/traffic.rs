@@ -28,12 +28,15 @@ fn value(body: &str, series: &str) -> f64 {
 /// What `shop-server --simulate N` records, computed the way it does.
 struct Expected {
     lookups: BTreeMap<(&'static str, bool), u32>,
-    payments: BTreeMap<(&'static str, &'static str), u32>,
+    /// By method, region and success: the payments' durations in seconds.
+    payments: BTreeMap<(&'static str, &'static str, bool), Vec<f64>>,
+    revenue: f64,
 }
 
 fn expected() -> Expected {
     let mut lookups = BTreeMap::new();
-    let mut payments = BTreeMap::new();
+    let mut payments: BTreeMap<_, Vec<f64>> = BTreeMap::new();
+    let mut revenue = 0.0;
     for n in 0..ORDERS {
         let source = if n % 4 == 0 { "database" } else { "cache" };
         let found = n % 10 != 9;
@@ -41,10 +44,23 @@ fn expected() -> Expected {
         if found {
             let method = ["card", "bank-transfer", "wallet"][n as usize % 3];
             let region = ["eu", "us", "apac"][n as usize % 3];
-            *payments.entry((method, region)).or_default() += 1;
+            // Every 13th order is too large to succeed.
+            let success = n % 13 != 0;
+            let seconds = f64::from(n % 20) / 10.0;
+            payments
+                .entry((method, region, success))
+                .or_default()
+                .push(seconds);
+            if success {
+                revenue += 1999.0;
+            }
         }
     }
-    Expected { lookups, payments }
+    Expected {
+        lookups,
+        payments,
+        revenue,
+    }
 }
 
 #[test]
@@ -110,51 +126,51 @@ fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
     let mut paid = 0;
     for method in ["card", "bank-transfer", "wallet"] {
         for region in ["eu", "us", "apac"] {
-            let n = want.payments.get(&(method, region)).copied().unwrap_or(0);
-            paid += n;
-            let labels = format!("service=\"shop\",method=\"{method}\",region=\"{region}\"");
-            let ok = format!("checkout_payments_total{{{labels},success=\"true\"}}");
-            let failed = format!("checkout_payments_total{{{labels},success=\"false\"}}");
-            assert_eq!(value(&body, &ok), f64::from(n), "{ok}");
-            assert_eq!(value(&body, &failed), 0.0, "{failed}");
-            // Histograms: every payment took 0.2 s, so it is in every bucket from 0.25 up.
-            let bucket = |le: &str| {
-                value(
-                    &body,
-                    &format!(
-                        "checkout_duration_seconds_bucket{{{labels},success=\"true\",le=\"{le}\"}}"
-                    ),
-                )
-            };
-            assert_eq!(bucket("0.05"), 0.0);
-            for le in ["0.25", "1.0", "5.0", "+Inf"] {
-                assert_eq!(bucket(le), f64::from(n), "{method} {region} le={le}");
+            for success in [true, false] {
+                let seconds = want
+                    .payments
+                    .get(&(method, region, success))
+                    .cloned()
+                    .unwrap_or_default();
+                paid += seconds.len();
+                let labels = format!(
+                    "service=\"shop\",method=\"{method}\",region=\"{region}\",success=\"{success}\""
+                );
+                let total = format!("checkout_payments_total{{{labels}}}");
+                assert_eq!(value(&body, &total), seconds.len() as f64, "{total}");
+                // Histograms: cumulative buckets by each payment's duration.
+                for le in ["0.05", "0.25", "1.0", "5.0"] {
+                    let bound: f64 = le.parse().unwrap();
+                    let within = seconds.iter().filter(|s| **s <= bound).count();
+                    let bucket =
+                        format!("checkout_duration_seconds_bucket{{{labels},le=\"{le}\"}}");
+                    assert_eq!(value(&body, &bucket), within as f64, "{bucket}");
+                }
+                let count = format!("checkout_duration_seconds_count{{{labels}}}");
+                assert_eq!(value(&body, &count), seconds.len() as f64, "{count}");
             }
-            let count = format!("checkout_duration_seconds_count{{{labels},success=\"true\"}}");
-            assert_eq!(value(&body, &count), f64::from(n));
         }
     }
-    assert_eq!(
-        paid,
-        want.lookups
-            .iter()
-            .filter(|(k, _)| k.1)
-            .map(|(_, n)| n)
-            .sum::<u32>()
-    );
+    let found: u32 = want
+        .lookups
+        .iter()
+        .filter(|(k, _)| k.1)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(paid, found as usize);
     let revenue: f64 = body
         .lines()
         .filter(|l| l.starts_with("checkout_revenue_cents_total{"))
         .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
         .sum();
-    assert_eq!(revenue, f64::from(paid) * 1999.0);
-    // Untouched: still described, still zero.
+    assert_eq!(revenue, want.revenue);
+    // Every order searched the catalog once.
     assert_eq!(
         value(
             &body,
             "catalog_search_duration_seconds_count{service=\"shop\"}"
         ),
-        0.0
+        f64::from(ORDERS)
     );
 
     // The same scrape as OpenMetrics, read by the reference parser: HELP and UNIT survive.
@@ -193,7 +209,7 @@ fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
         assert_eq!(metadata[&metric.name][0]["type"], metric.kind.as_str());
     }
     let total = prometheus.query("sum(checkout_duration_seconds_count)");
-    assert_eq!(total[0].1, f64::from(paid));
+    assert_eq!(total[0].1, paid as f64);
 }
 
 fn raw_get(addr: std::net::SocketAddr, request: &str) -> String {

@@ -1,8 +1,9 @@
-//! Stage 2, gather: every source file walked, prefiltered and parsed into a [`FileScan`],
-//! through the [`ScanCache`] so an unchanged file is neither read for the prefilter nor
-//! parsed again.
+//! Stage 2, gather: the module tree of every crate, from its root through each compiled
+//! `mod` item, level by level; each file prefiltered and parsed into a [`FileScan`] through
+//! the [`ScanCache`], so an unchanged file is neither read for the prefilter nor parsed again.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,16 +12,17 @@ use rayon::prelude::*;
 
 use crate::analysis::Stats;
 use crate::catalogue::Rule;
+use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::scan::{self, FileContext, FileScan};
 use crate::scan_cache::{self, ScanCache, Stamp};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{display_name, FileId, SourceMap, Span};
 use crate::walk::{self, Prefiltered, SourcePath};
 use crate::workspace::Workspace;
 
 /// The files of a workspace, scanned.
 pub(crate) struct Gathered {
-    /// Every source file looked at.
+    /// Every file of every module tree.
     pub(crate) files: Vec<PathBuf>,
     /// One scan per file that mentions tallyho, cached or fresh.
     pub(crate) scans: Vec<FileScan>,
@@ -30,61 +32,336 @@ pub(crate) struct Gathered {
     pub(crate) stats: Stats,
 }
 
-/// Walks the workspace's source trees and scans every file that can declare a metric.
+/// What gathering has so far, level after level of the module trees.
+struct Progress<'c> {
+    gathered: Gathered,
+    cache: &'c mut ScanCache,
+    /// Files already in a crate's tree: a `#[path]` cycle is followed once.
+    seen: HashSet<(PathBuf, String, Option<String>)>,
+    /// Each file's place in the cache, to forget the rest at the end.
+    live: Vec<(PathBuf, u64)>,
+    /// Files in a tree that gave nothing to scan: where a constant may still be.
+    skipped: Vec<SourcePath>,
+}
+
+/// Walks every crate's module tree and scans every file that can declare a metric.
 pub(crate) fn gather(
     workspace: &Workspace,
     cache: &mut ScanCache,
     sources: &mut SourceMap,
 ) -> Gathered {
-    let mut stats = Stats::default();
-    let started = Instant::now();
-    let (files, walk_errors) = walk::source_files(&workspace.packages);
-    stats.walk = started.elapsed();
-    stats.files = files.len();
-    let mut findings: Vec<Finding> = walk_errors
-        .into_iter()
-        .map(|e| unreadable_path(sources, &workspace.root, e.path, &e.message))
-        .collect();
-
     let pool = pool();
     let places = Places::new(workspace);
     let needles = needles(workspace);
     let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
-    let started = Instant::now();
-    let outcomes = in_pool(&pool, || look(&files, cache, &places, &finders));
-    stats.filter = started.elapsed();
-
-    let sorted = sort(&files, outcomes, cache, &places, sources, &workspace.root);
-    findings.extend(sorted.findings);
-    stats.reused = sorted.scans.len();
-    stats.parsed = sorted.pending.len();
-
-    let started = Instant::now();
-    let mut scans = sorted.scans;
-    scans.extend(parse(&pool, workspace, &places, &sorted.pending));
-    remember(cache, &places, &sorted.pending, &scans[stats.reused..]);
-    let files: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
-    cache.retain(&files);
-    stats.parse = started.elapsed();
-    Gathered {
-        files,
-        scans,
-        findings,
-        stats,
+    let mut progress = Progress {
+        gathered: Gathered {
+            files: Vec::new(),
+            scans: Vec::new(),
+            findings: Vec::new(),
+            stats: Stats::default(),
+        },
+        cache,
+        seen: HashSet::new(),
+        live: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut level = walk::roots(workspace);
+    while !level.is_empty() {
+        let started = Instant::now();
+        in_pool(&pool, || {
+            level.par_iter_mut().for_each(|f| {
+                walk::locate(f);
+                f.place = places.hash(f);
+            })
+        });
+        progress.gathered.stats.walk += started.elapsed();
+        level.retain(|f| {
+            if f.is_missing() {
+                let finding = missing(sources, workspace, f);
+                progress.gathered.findings.push(finding);
+                return false;
+            }
+            let key = (f.path.clone(), f.crate_name.clone(), f.binary.clone());
+            progress.seen.insert(key)
+        });
+        level = step(
+            level,
+            workspace,
+            &places,
+            &finders,
+            &pool,
+            &mut progress,
+            sources,
+        );
     }
+    let Progress {
+        mut gathered,
+        cache,
+        live,
+        skipped,
+        ..
+    } = progress;
+    cache.retain(&live);
+    let constants = named_constants(&gathered.scans, &skipped, workspace, &places);
+    gathered.scans.extend(constants);
+    gathered.stats.files = gathered.files.len();
+    gathered
 }
 
-/// Names under which any package reaches tallyho: what a declaration's file must mention.
-fn needles(workspace: &Workspace) -> Vec<String> {
-    let mut needles: Vec<String> = workspace
-        .packages
+/// One level of the module trees: looked at, parsed where needed, and the next level.
+fn step(
+    level: Vec<SourcePath>,
+    workspace: &Workspace,
+    places: &Places,
+    finders: &[Finder<'_>],
+    pool: &Option<rayon::ThreadPool>,
+    progress: &mut Progress<'_>,
+    sources: &mut SourceMap,
+) -> Vec<SourcePath> {
+    let started = Instant::now();
+    let outcomes = in_pool(pool, || {
+        look(&level, progress.cache, places, workspace, finders)
+    });
+    progress.gathered.stats.filter += started.elapsed();
+    let started = Instant::now();
+    let fresh: Vec<Option<FileScan>> = in_pool(pool, || {
+        level
+            .par_iter()
+            .zip(&outcomes)
+            .map(|(path, outcome)| match outcome {
+                Outcome::Fresh(_, Prefiltered::Parse(text)) => {
+                    let text: &str = text;
+                    Some(scan::scan_file(&places.context(workspace, path), text))
+                }
+                _ => None,
+            })
+            .collect()
+    });
+    progress.gathered.stats.parse += started.elapsed();
+    let started = Instant::now();
+    let mut next = Vec::new();
+    for ((path, outcome), fresh) in level.into_iter().zip(outcomes).zip(fresh) {
+        progress.live.push((path.path.clone(), path.place));
+        progress.gathered.files.push(path.path.clone());
+        if let Some(scan) = settle(&path, outcome, fresh, progress, sources, workspace) {
+            next.extend(scan.mods.iter().map(|decl| walk::child(&path, decl)));
+            if scan.parsed() || !scan.consts.is_empty() {
+                progress.gathered.scans.push(scan);
+            } else {
+                progress.skipped.push(path);
+            }
+        }
+    }
+    progress.gathered.stats.walk += started.elapsed();
+    next
+}
+
+/// `source.unreadable` for a `mod` item whose file is missing.
+fn missing(sources: &mut SourceMap, workspace: &Workspace, file: &SourcePath) -> Finding {
+    let message = format!(
+        "no file for module `{}` of crate `{}`",
+        file.module_path.join("::"),
+        file.crate_name
+    );
+    let id = add_file(
+        sources,
+        workspace,
+        file.package,
+        file.path.clone(),
+        Arc::from(""),
+    );
+    Finding::new(
+        Rule::SourceUnreadable,
+        Span {
+            file: id,
+            range: 0..0,
+        },
+        message,
+    )
+    .help("create the file or remove the `mod` item; the crate does not compile without it")
+}
+
+/// One file's outcome put in place: its text in `sources` when a finding can point into it,
+/// its scan in the cache when fresh; the scan (with the `mod` items) returned.
+fn settle(
+    path: &SourcePath,
+    outcome: Outcome,
+    fresh: Option<FileScan>,
+    progress: &mut Progress<'_>,
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+) -> Option<FileScan> {
+    let stats = &mut progress.gathered.stats;
+    let (stamp, text, mut scan) = match outcome {
+        Outcome::Cached(text, scan) => {
+            stats.reused += usize::from(scan.parsed());
+            return Some(with_text(scan, text, path, sources, workspace));
+        }
+        Outcome::Fresh(stamp, Prefiltered::Parse(text)) => {
+            stats.parsed += 1;
+            (stamp, Some(text), fresh.unwrap_or_default())
+        }
+        Outcome::Fresh(stamp, Prefiltered::Skip(mods)) => (
+            stamp,
+            None,
+            FileScan {
+                mods,
+                ..FileScan::default()
+            },
+        ),
+        Outcome::Fresh(_, Prefiltered::Unreadable(message)) => {
+            let finding = unreadable_file(sources, workspace, path, &message);
+            progress.gathered.findings.push(finding);
+            return None;
+        }
+        Outcome::Fresh(_, Prefiltered::TooLarge(bytes)) => {
+            let finding = too_large(sources, workspace, path, bytes);
+            progress.gathered.findings.push(finding);
+            return None;
+        }
+    };
+    if let Some(stamp) = stamp {
+        progress
+            .cache
+            .insert(path.path.clone(), stamp, path.place, scan.clone());
+    }
+    // Kept only when something points into it, as for a cached scan.
+    if let Some(text) = text.filter(|_| scan.has_spans()) {
+        let file = add_file(sources, workspace, path.package, path.path.clone(), text);
+        scan.rebase(file);
+    }
+    Some(scan)
+}
+
+/// A cached scan with its file's text in `sources`, when anything in it points there.
+fn with_text(
+    mut scan: FileScan,
+    text: Option<Arc<str>>,
+    path: &SourcePath,
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+) -> FileScan {
+    if let Some(text) = text {
+        scan.rebase(add_file(
+            sources,
+            workspace,
+            path.package,
+            path.path.clone(),
+            text,
+        ));
+    }
+    scan
+}
+
+/// The constants declarations name that no scanned file defines, from the files the
+/// prefilter passed over: each file of a candidate's crate that mentions the constant's name
+/// is parsed for its constants.
+fn named_constants(
+    scans: &[FileScan],
+    skipped: &[SourcePath],
+    workspace: &Workspace,
+    places: &Places,
+) -> Vec<FileScan> {
+    let defined: HashSet<&[String]> = scans
         .iter()
-        .flat_map(|p| p.tallyho_names.iter().cloned())
+        .flat_map(|s| &s.consts)
+        .map(|c| c.path.as_slice())
         .collect();
-    needles.push("tallyho".to_owned());
+    let mut wanted: Vec<(&str, &str)> = scans
+        .iter()
+        .flat_map(|s| &s.declarations)
+        .flat_map(|d| &d.pending)
+        .filter(|p| !p.candidates.iter().any(|c| defined.contains(c.as_slice())))
+        .flat_map(|p| &p.candidates)
+        .filter_map(|c| Some((c.first()?.as_str(), c.last()?.as_str())))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let files = skipped.iter().filter(|f| {
+        let names: Vec<&str> = wanted
+            .iter()
+            .filter(|(krate, _)| *krate == f.crate_name)
+            .map(|(_, name)| *name)
+            .collect();
+        !names.is_empty()
+            && std::fs::read_to_string(&f.path).is_ok_and(|t| names.iter().any(|n| t.contains(n)))
+    });
+    files
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(&f.path).ok()?;
+            let context = places.context(workspace, f);
+            let scan = scan::on_parse_stack(|| scan::scan_file(&context, &text));
+            Some(FileScan {
+                consts: scan.consts,
+                ..FileScan::default()
+            })
+        })
+        .collect()
+}
+
+/// Adds a file of `package` to `sources`, named relative to the workspace root, or for a
+/// package outside the workspace, as `name-version/` and the path inside the package (and
+/// marked as that package's, for its severities).
+fn add_file(
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+    package: usize,
+    path: PathBuf,
+    text: Arc<str>,
+) -> FileId {
+    let package = &workspace.packages[package];
+    if !package.external {
+        return sources.add(&workspace.root, path, text);
+    }
+    let inside = display_name(&package.dir, &path);
+    let name = format!("{}-{}/{inside}", package.name, package.version);
+    let id = sources.add_as(name, path, text);
+    sources.set_dependency(id, &package.name);
+    id
+}
+
+/// Names a declaration's file must mention: tallyho's, under any package's name for it, and
+/// each crate that reaches tallyho under its dependants' names for it (a facade re-exporting
+/// tallyho's types).
+fn needles(workspace: &Workspace) -> Vec<String> {
+    let reaching = reaching_crates(workspace);
+    let mut needles = vec!["tallyho".to_owned()];
+    for package in &workspace.packages {
+        needles.extend(package.tallyho_names.iter().cloned());
+        let facades = package.externs.iter().filter(|(_, c)| reaching.contains(c));
+        needles.extend(facades.map(|(local, _)| local.clone()));
+    }
     needles.sort();
     needles.dedup();
     needles
+}
+
+/// The library crates of packages that depend on tallyho, directly or through each other.
+fn reaching_crates(workspace: &Workspace) -> HashSet<String> {
+    let mut reaching: HashSet<&str> = HashSet::new();
+    loop {
+        let before = reaching.len();
+        for package in &workspace.packages {
+            let reaches = !package.tallyho_names.is_empty()
+                || package
+                    .workspace_deps
+                    .iter()
+                    .any(|d| reaching.contains(d.as_str()));
+            if reaches {
+                reaching.insert(&package.name);
+            }
+        }
+        if reaching.len() == before {
+            break;
+        }
+    }
+    workspace
+        .packages
+        .iter()
+        .filter(|p| reaching.contains(p.name.as_str()))
+        .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+        .collect()
 }
 
 /// The parser's recursion, bounded by the scan's pre-scan, wants [`scan::PARSE_STACK`].
@@ -95,35 +372,48 @@ fn pool() -> Option<rayon::ThreadPool> {
         .ok()
 }
 
-/// Runs `f` on `pool`, or on the global pool if a dedicated one could not be built.
+/// Runs `f` on `pool`, or on one thread with the parsing stack if no pool could be built
+/// (never on a thread with less).
 fn in_pool<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
     match pool {
         Some(pool) => pool.install(f),
-        None => f(),
+        None => scan::on_parse_stack(f),
     }
 }
 
 /// What a file's scan depends on besides its text: the cache key beside its stamp.
 struct Places {
-    /// The workspace's library crate names, which `use` paths may start with.
-    externs: Vec<String>,
-    /// Per package: its name, its names for tallyho, and the externs.
+    /// Per package: the crates its code can name (its own library too, for its binaries).
+    externs: Vec<Vec<(String, String)>>,
+    /// Per package: its name, version, names for tallyho, externs and features.
     packages: Vec<String>,
 }
 
 impl Places {
     fn new(workspace: &Workspace) -> Places {
-        let externs: Vec<String> = workspace
+        let externs: Vec<Vec<(String, String)>> = workspace
             .packages
             .iter()
-            .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+            .map(|p| {
+                let mut externs = p.externs.clone();
+                if let Some(lib) = &p.lib {
+                    externs.push((lib.crate_name.clone(), lib.crate_name.clone()));
+                }
+                externs
+            })
             .collect();
         let packages = workspace
             .packages
             .iter()
-            .map(|p| {
-                let tallyho = p.tallyho_names.join(",");
-                format!("{}|{tallyho}|{}", p.name, externs.join(","))
+            .zip(&externs)
+            .map(|(p, externs)| {
+                format!(
+                    "{}|{}|{}|{externs:?}|{}",
+                    p.name,
+                    p.version,
+                    p.tallyho_names.join(","),
+                    p.features.join(",")
+                )
             })
             .collect();
         Places { externs, packages }
@@ -136,16 +426,41 @@ impl Places {
             &path.crate_name,
             path.binary.as_deref().unwrap_or(""),
             &path.module_path.join("::"),
+            if path.owns_dir { "owns" } else { "" },
         ])
+    }
+
+    /// What scanning the file at `path` needs to know about where it sits.
+    fn context<'w>(&'w self, workspace: &'w Workspace, path: &'w SourcePath) -> FileContext<'w> {
+        let package = &workspace.packages[path.package];
+        FileContext {
+            // Rebased to the file's id in the source map once the scan is back.
+            file: FileId(0),
+            package: &package.name,
+            version: package.external.then_some(package.version.as_str()),
+            crate_name: &path.crate_name,
+            binary: path.binary.as_deref(),
+            module: path.module_path.clone(),
+            externs: &self.externs[path.package],
+            tallyho: &package.tallyho_names,
+            cfg: CfgSet {
+                features: &package.features,
+            },
+        }
+    }
+
+    /// The configuration the file at `path` compiles under.
+    fn cfg<'w>(&self, workspace: &'w Workspace, path: &SourcePath) -> CfgSet<'w> {
+        CfgSet {
+            features: &workspace.packages[path.package].features,
+        }
     }
 }
 
 /// What looking at one file came to.
 enum Outcome {
-    /// Cached: it does not mention tallyho.
-    Skip,
-    /// Cached: its text (for findings) and its scan.
-    Cached(String, FileScan),
+    /// Cached: its scan, and its text when the scan points into it.
+    Cached(Option<Arc<str>>, FileScan),
     /// Looked at now: its stamp (to cache the result under) and the prefilter's verdict.
     Fresh(Option<Stamp>, Prefiltered),
 }
@@ -155,151 +470,42 @@ fn look(
     files: &[SourcePath],
     cache: &ScanCache,
     places: &Places,
+    workspace: &Workspace,
     finders: &[Finder<'_>],
 ) -> Vec<Outcome> {
     files
         .par_iter()
         .map(|f| {
-            let stamp = scan_cache::stamp(&f.path);
-            let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, places.hash(f)));
+            let stamp = f.stamp;
+            let cfg = places.cfg(workspace, f);
+            let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, f.place));
+            let fresh = || Outcome::Fresh(stamp, walk::prefilter(&f.path, finders, &cfg));
             match cached {
-                Some(None) => Outcome::Skip,
-                Some(Some(scan)) => match std::fs::read_to_string(&f.path) {
-                    Ok(text) => Outcome::Cached(text, scan.clone()),
-                    Err(_) => Outcome::Fresh(stamp, walk::prefilter(&f.path, finders)),
+                Some(scan) if !scan.has_spans() => Outcome::Cached(None, scan.clone()),
+                Some(scan) => match std::fs::read_to_string(&f.path) {
+                    Ok(text) => Outcome::Cached(Some(Arc::from(text)), scan.clone()),
+                    Err(_) => fresh(),
                 },
-                None => Outcome::Fresh(stamp, walk::prefilter(&f.path, finders)),
+                None => fresh(),
             }
         })
         .collect()
 }
 
-/// A file to parse: its id in the source map, where it sits, its text and its stamp.
-struct Pending<'f> {
-    id: FileId,
-    path: &'f SourcePath,
-    text: Arc<str>,
-    stamp: Option<Stamp>,
-}
-
-/// The outcomes, sorted: scans reused, files to parse, files that could not be read.
-struct Sorted<'f> {
-    scans: Vec<FileScan>,
-    pending: Vec<Pending<'f>>,
-    findings: Vec<Finding>,
-}
-
-/// Sorts the outcomes in file order, adding every file kept to `sources` and caching the
-/// files the prefilter skipped.
-fn sort<'f>(
-    files: &'f [SourcePath],
-    outcomes: Vec<Outcome>,
-    cache: &mut ScanCache,
-    places: &Places,
-    sources: &mut SourceMap,
-    root: &Path,
-) -> Sorted<'f> {
-    let mut sorted = Sorted {
-        scans: Vec::new(),
-        pending: Vec::new(),
-        findings: Vec::new(),
-    };
-    for (path, outcome) in files.iter().zip(outcomes) {
-        let (stamp, prefiltered) = match outcome {
-            Outcome::Skip => continue,
-            Outcome::Cached(text, mut scan) => {
-                scan.rebase(sources.add(root, path.path.clone(), Arc::from(text)));
-                sorted.scans.push(scan);
-                continue;
-            }
-            Outcome::Fresh(stamp, prefiltered) => (stamp, prefiltered),
-        };
-        match prefiltered {
-            Prefiltered::Skip => {
-                if let Some(stamp) = stamp {
-                    cache.insert(path.path.clone(), stamp, places.hash(path), None);
-                }
-            }
-            Prefiltered::Parse(text) => {
-                let text: Arc<str> = Arc::from(text);
-                let id = sources.add(root, path.path.clone(), Arc::clone(&text));
-                sorted.pending.push(Pending {
-                    id,
-                    path,
-                    text,
-                    stamp,
-                });
-            }
-            Prefiltered::Unreadable(message) => sorted
-                .findings
-                .push(unreadable_file(sources, root, path, &message)),
-            Prefiltered::TooLarge(bytes) => {
-                sorted.findings.push(too_large(sources, root, path, bytes))
-            }
-        }
-    }
-    sorted
-}
-
-/// Scans the pending files in their order: in parallel on `pool`, or else in turn on one
-/// thread with the parsing stack (never on a thread with less).
-fn parse(
-    pool: &Option<rayon::ThreadPool>,
-    workspace: &Workspace,
-    places: &Places,
-    pending: &[Pending<'_>],
-) -> Vec<FileScan> {
-    let one = |p: &Pending<'_>| scan_one(workspace, places, p);
-    match pool {
-        Some(pool) => pool.install(|| pending.par_iter().map(one).collect()),
-        None => scan::on_parse_stack(|| pending.iter().map(one).collect()),
-    }
-}
-
-/// Scans one pending file in its place.
-fn scan_one(workspace: &Workspace, places: &Places, p: &Pending<'_>) -> FileScan {
-    let package = &workspace.packages[p.path.package];
-    let context = FileContext {
-        file: p.id,
-        package: &package.name,
-        crate_name: &p.path.crate_name,
-        binary: p.path.binary.as_deref(),
-        module: p.path.module_path.clone(),
-        externs: &places.externs,
-        tallyho: &package.tallyho_names,
-    };
-    scan::scan_file(&context, &p.text)
-}
-
-/// Caches each fresh scan under its file's stamp and place.
-fn remember(cache: &mut ScanCache, places: &Places, pending: &[Pending<'_>], fresh: &[FileScan]) {
-    for (pending, scan) in pending.iter().zip(fresh) {
-        if let Some(stamp) = pending.stamp {
-            let place = places.hash(pending.path);
-            cache.insert(pending.path.path.clone(), stamp, place, Some(scan.clone()));
-        }
-    }
-}
-
-/// `source.unreadable` for a path the walk could not enter.
-fn unreadable_path(sources: &mut SourceMap, root: &Path, path: PathBuf, message: &str) -> Finding {
-    let file = sources.add(root, path, Arc::from(""));
-    Finding::new(
-        Rule::SourceUnreadable,
-        Span { file, range: 0..0 },
-        format!("cannot read this path: {message}"),
-    )
-    .help("fix or remove it; files behind it are not checked")
-}
-
 /// `source.unreadable` for a file the prefilter could not read as text.
 fn unreadable_file(
     sources: &mut SourceMap,
-    root: &Path,
+    workspace: &Workspace,
     path: &SourcePath,
     message: &str,
 ) -> Finding {
-    let file = sources.add(root, path.path.clone(), Arc::from(""));
+    let file = add_file(
+        sources,
+        workspace,
+        path.package,
+        path.path.clone(),
+        Arc::from(""),
+    );
     Finding::new(
         Rule::SourceUnreadable,
         Span { file, range: 0..0 },
@@ -309,8 +515,19 @@ fn unreadable_file(
 }
 
 /// `source.too_large` for a file over the size limit.
-fn too_large(sources: &mut SourceMap, root: &Path, path: &SourcePath, bytes: u64) -> Finding {
-    let file = sources.add(root, path.path.clone(), Arc::from(""));
+fn too_large(
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+    path: &SourcePath,
+    bytes: u64,
+) -> Finding {
+    let file = add_file(
+        sources,
+        workspace,
+        path.package,
+        path.path.clone(),
+        Arc::from(""),
+    );
     Finding::new(
         Rule::SourceTooLarge,
         Span { file, range: 0..0 },

@@ -51,7 +51,7 @@ pub fn analyze_workspace(
     findings.extend(gathered.findings);
 
     let started = Instant::now();
-    let resolved = resolve_sorted(gathered.scans);
+    let resolved = resolve_sorted(gathered.scans, &sources);
     findings.extend(resolved.findings);
     let checked = check::check(
         &resolved.declarations,
@@ -80,8 +80,8 @@ pub fn analyze_workspace(
 }
 
 /// Stage 3, resolve: label types found across crates; declarations sorted by name, then file.
-fn resolve_sorted(scans: Vec<FileScan>) -> Resolved {
-    let mut resolved = resolve::resolve(scans);
+fn resolve_sorted(scans: Vec<FileScan>, sources: &SourceMap) -> Resolved {
+    let mut resolved = resolve::resolve(scans, sources);
     resolved.declarations.sort_by(|a, b| {
         a.name
             .cmp(&b.name)
@@ -98,14 +98,18 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
     let context = FileContext {
         file: FileId(0),
         package: "source",
+        version: None,
         crate_name: "source",
         binary: None,
         module: Vec::new(),
         externs: &[],
         tallyho: &tallyho,
+        cfg: crate::cfg::CfgSet::default(),
     };
+    let mut sources = SourceMap::default();
+    sources.add(Path::new(""), "source.rs".into(), text.into());
     let scanned = scan::on_parse_stack(|| scan::scan_file(&context, text));
-    let resolved = resolve::resolve(vec![scanned]);
+    let resolved = resolve::resolve(vec![scanned], &sources);
     let mut findings = resolved.findings;
     findings.extend(check::local(&resolved.declarations, &resolved.label_sets));
     (resolved.declarations, findings)

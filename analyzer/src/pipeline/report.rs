@@ -14,7 +14,8 @@ pub(crate) fn report(
     sources: &SourceMap,
 ) -> Vec<Finding> {
     for finding in &mut findings {
-        finding.severity = config.severity(finding.code);
+        let dependency = sources.get(finding.span.file).dependency.as_deref();
+        finding.severity = config.severity_in(finding.code, dependency);
     }
     findings.retain(|f| f.severity != Severity::Off);
     findings.sort_by(|a, b| {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalogue::Rule;
+use crate::cfg;
 use crate::finding::Finding;
 use crate::model::Declaration;
 use tallyho_spec::{
@@ -27,7 +28,11 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
         let Some((first, rest)) = same.split_first() else {
             continue;
         };
-        for duplicate in rest {
+        let exclusive = |d: &Declaration| match (&first.cfg, &d.cfg) {
+            (Some(a), Some(b)) => cfg::exclusive(a, b),
+            _ => false,
+        };
+        for duplicate in rest.iter().filter(|d| !exclusive(d)) {
             findings.push(
                 Finding::new(
                     Rule::NameDuplicate,

@@ -4,8 +4,9 @@
 use syn::spanned::Spanned;
 use syn::{Expr, GenericArgument, ItemStatic, Lit, PathArguments, TypePath};
 
+use super::consts::{self, ConstValue};
 use super::scope::segments;
-use super::{doc_comment, RawDeclaration, Scanner};
+use super::{doc_comment, PendingConst, RawDeclaration, Scanner, Slot};
 use crate::catalogue::Rule;
 use crate::finding::Finding;
 use crate::model::{Declaration, LabelSetRef, MetricKind, MetricType, ValueType};
@@ -66,7 +67,8 @@ fn read<'n>(
     let value_type = value_type(value_arg, metric)?;
     let (labels, label_candidates) = label_type(scanner, ty, label_arg, metric)?;
     let (root, calls) = constructor(scanner, &item.expr, type_name)?;
-    let (name, name_span) = name_literal(scanner, root)?;
+    let mut pending = Vec::new();
+    let (name, name_span) = name_literal(scanner, root, &mut pending)?;
     let mut declaration = Declaration {
         name,
         kind: metric.kind,
@@ -77,6 +79,7 @@ fn read<'n>(
         labels,
         crate_name: scanner.context.crate_name.to_owned(),
         package: scanner.context.package.to_owned(),
+        version: scanner.context.version.map(str::to_owned),
         binary: scanner.context.binary.map(str::to_owned),
         module_path: scanner.scope().module.join("::"),
         ident: item.ident.to_string(),
@@ -89,13 +92,22 @@ fn read<'n>(
         ),
         name_span,
         unit_span: None,
+        cfg: scanner.context.cfg.residual(&item.attrs),
     };
     for call in calls.into_iter().rev() {
-        apply(scanner, &mut declaration, call, type_name, metric)?;
+        apply(
+            scanner,
+            &mut declaration,
+            call,
+            type_name,
+            metric,
+            &mut pending,
+        )?;
     }
     Ok(RawDeclaration {
         declaration,
         label_candidates,
+        pending,
     })
 }
 
@@ -186,25 +198,60 @@ fn constructor<'n>(
     }
 }
 
-/// The metric name: the constructor's one string literal argument.
+/// The metric name: the constructor's one argument, a string literal or a constant (found
+/// once every crate is scanned; the name is empty until then).
 fn name_literal<'n>(
     scanner: &Scanner<'_, '_>,
     root: &'n syn::ExprCall,
+    pending: &mut Vec<PendingConst>,
 ) -> Step<'n, (String, Span)> {
-    match root.args.first() {
-        Some(Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(lit), ..
-        })) if root.args.len() == 1 => Ok((lit.value(), scanner.span(lit.span()))),
-        Some(arg) => Err(not_evaluable(
+    let arg = match root.args.first() {
+        Some(arg) if root.args.len() == 1 => arg,
+        Some(arg) => {
+            return Err(not_evaluable(
+                arg,
+                "expected one argument",
+                "write the metric name as a string literal",
+            ))
+        }
+        None => {
+            return Err(not_evaluable(
+                root,
+                "no name",
+                "pass the metric name as a string literal",
+            ))
+        }
+    };
+    let span = scanner.span(arg.span());
+    match consts::value(scanner.scope(), arg) {
+        Some(ConstValue::Str(name)) => Ok((name, span)),
+        Some(ConstValue::Alias(candidates)) => {
+            pending.push(pend(Slot::Name, candidates, arg, span.clone()));
+            Ok((String::new(), span))
+        }
+        _ => Err(not_evaluable(
             arg,
-            "not a string literal",
-            "write the metric name as a string literal",
+            "not a string literal or a constant",
+            "write the metric name as a string literal, or name a `const` holding one",
         )),
-        None => Err(not_evaluable(
-            root,
-            "no name",
-            "pass the metric name as a string literal",
-        )),
+    }
+}
+
+/// A constant to look up for `slot`, written as `arg`.
+fn pend(slot: Slot, candidates: Vec<Vec<String>>, arg: &Expr, span: Span) -> PendingConst {
+    let written = match arg {
+        Expr::Reference(r) => &r.expr,
+        other => other,
+    };
+    let written = match written {
+        Expr::Path(p) => segments(&p.path).join("::"),
+        _ => String::new(),
+    };
+    PendingConst {
+        slot,
+        candidates,
+        written,
+        span,
     }
 }
 
@@ -215,6 +262,7 @@ fn apply<'n>(
     call: &'n syn::ExprMethodCall,
     type_name: &str,
     metric: MetricType,
+    pending: &mut Vec<PendingConst>,
 ) -> Step<'n, ()> {
     let arg = match call.args.first() {
         Some(arg) if call.args.len() == 1 => arg,
@@ -233,13 +281,20 @@ fn apply<'n>(
             declaration.unit_span = Some(scanner.span(arg.span()));
         }
         "buckets" if metric.kind == MetricKind::Histogram => {
-            declaration.buckets = Some(bucket_bounds(arg).ok_or_else(|| {
-                not_evaluable(
-                    arg,
-                    "not a literal array of numbers",
-                    "write the bounds inline: `.buckets(&[0.01, 0.1, 1.0])`",
-                )
-            })?);
+            match consts::value(scanner.scope(), arg) {
+                Some(ConstValue::Numbers(bounds)) => declaration.buckets = Some(bounds),
+                Some(ConstValue::Alias(candidates)) => {
+                    let span = scanner.span(arg.span());
+                    pending.push(pend(Slot::Buckets, candidates, arg, span));
+                }
+                _ => {
+                    return Err(not_evaluable(
+                        arg,
+                        "not an array of numbers or a constant",
+                        "write the bounds inline (`.buckets(&[0.01, 0.1, 1.0])`) or name a `const` holding them",
+                    ))
+                }
+            }
         }
         other => {
             return Err(not_evaluable(
@@ -306,34 +361,5 @@ pub(super) fn chain(mut expr: &Expr) -> (&Expr, Vec<&syn::ExprMethodCall>) {
             Expr::Group(inner) => expr = &inner.expr,
             root => return (root, calls),
         }
-    }
-}
-
-/// `&[0.1, 1, 2.5e1]` as numbers.
-fn bucket_bounds(expr: &Expr) -> Option<Vec<f64>> {
-    let Expr::Reference(reference) = expr else {
-        return None;
-    };
-    let Expr::Array(array) = &*reference.expr else {
-        return None;
-    };
-    array.elems.iter().map(number).collect()
-}
-
-fn number(expr: &Expr) -> Option<f64> {
-    match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Float(f), ..
-        }) => f.base10_parse().ok(),
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_parse::<f64>().ok(),
-        Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            expr,
-            ..
-        }) => number(expr).map(|v| -v),
-        Expr::Paren(inner) => number(&inner.expr),
-        _ => None,
     }
 }

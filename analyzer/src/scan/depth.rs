@@ -573,6 +573,8 @@ mod tests {
         let context = FileContext {
             file: FileId(0),
             package: "p",
+            version: None,
+            cfg: Default::default(),
             crate_name: "p",
             binary: None,
             module: Vec::new(),

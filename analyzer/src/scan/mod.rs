@@ -4,9 +4,12 @@
 //! The result holds only plain data (byte ranges, strings), so files scan in parallel and
 //! the parser's span table is released after each file.
 
+mod consts;
 mod declaration;
 mod depth;
+mod docs;
 mod labels;
+mod modules;
 pub(crate) mod scope;
 
 use proc_macro2::{Span as SynSpan, TokenTree};
@@ -15,11 +18,16 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
 use crate::catalogue::Rule;
+use crate::cfg::CfgSet;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricType};
 use crate::source::{FileId, Span};
+pub(crate) use consts::{ConstValue, RawConst};
+pub(crate) use docs::doc_comment;
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
-use scope::{segments, Scope};
+pub(crate) use modules::{from_tokens as modules_from_tokens, ModDecl};
+pub(crate) use scope::ModuleScope;
+use scope::{segments, Resolver, Scope, TALLYHO};
 
 pub(crate) use depth::{on_parse_stack, MAX_DEPTH, PARSE_STACK};
 
@@ -27,11 +35,15 @@ pub(crate) use depth::{on_parse_stack, MAX_DEPTH, PARSE_STACK};
 pub(crate) struct FileContext<'w> {
     pub(crate) file: FileId,
     pub(crate) package: &'w str,
+    /// The package's version, when it is outside the workspace.
+    pub(crate) version: Option<&'w str>,
     pub(crate) crate_name: &'w str,
     pub(crate) binary: Option<&'w str>,
     pub(crate) module: Vec<String>,
-    pub(crate) externs: &'w [String],
+    pub(crate) externs: &'w [(String, String)],
     pub(crate) tallyho: &'w [String],
+    /// The configuration the crate compiles under.
+    pub(crate) cfg: CfgSet<'w>,
 }
 
 /// A declaration before its label type is looked up across the workspace.
@@ -40,6 +52,49 @@ pub(crate) struct RawDeclaration {
     pub(crate) declaration: Declaration,
     /// Absolute paths the label type may have, most likely first.
     pub(crate) label_candidates: Vec<Vec<String>>,
+    /// Parts given by a constant, found once every crate is scanned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) pending: Vec<PendingConst>,
+}
+
+/// A module-level static whose type names something in another module or crate (`obs::Counter`
+/// through a facade, `Hits` through a `pub use`): a declaration if that turns out to be a
+/// tallyho metric type, read again then from its text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DeferredStatic {
+    /// The type's absolute path.
+    pub(crate) type_path: Vec<String>,
+    /// The module it is declared in (its absolute path).
+    pub(crate) module: Vec<String>,
+    /// The whole item, attributes included.
+    pub(crate) span: Span,
+    pub(crate) package: String,
+    pub(crate) version: Option<String>,
+    pub(crate) crate_name: String,
+    pub(crate) binary: Option<String>,
+    /// The crates its package's code can name, and its names for tallyho.
+    pub(crate) externs: Vec<(String, String)>,
+    pub(crate) tallyho: Vec<String>,
+}
+
+/// Which part of a declaration a constant gives.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Slot {
+    /// The metric name.
+    Name,
+    /// The bucket bounds.
+    Buckets,
+}
+
+/// A constant a declaration names, to be looked up across crates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PendingConst {
+    pub(crate) slot: Slot,
+    /// The absolute paths it may have, most likely first.
+    pub(crate) candidates: Vec<Vec<String>>,
+    /// The path as written, and where.
+    pub(crate) written: String,
+    pub(crate) span: Span,
 }
 
 /// Everything found in one file. Every span in it points into that file.
@@ -52,10 +107,35 @@ pub(crate) struct FileScan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) enums: Vec<RawEnum>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) consts: Vec<RawConst>,
+    /// What each module of the file brings into scope, for paths followed from elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) modules: Vec<ModuleScope>,
+    /// Statics whose type may be a metric type reached through another module or crate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) deferred: Vec<DeferredStatic>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
+    /// The file's compiled `mod name;` items: where the module tree goes on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) mods: Vec<ModDecl>,
 }
 
 impl FileScan {
+    /// Whether it comes from a parse (not only the `mod` items of a file passed over).
+    pub(crate) fn parsed(&self) -> bool {
+        !self.modules.is_empty() || self.has_spans()
+    }
+
+    /// Whether anything in it points into the file's text (so the text must be kept).
+    pub(crate) fn has_spans(&self) -> bool {
+        !(self.declarations.is_empty()
+            && self.deferred.is_empty()
+            && self.structs.is_empty()
+            && self.enums.is_empty()
+            && self.findings.is_empty())
+    }
+
     /// Points every span at `file`: the id a cached scan's file has in this analysis.
     pub(crate) fn rebase(&mut self, file: FileId) {
         let mut spans: Vec<&mut Span> = Vec::new();
@@ -64,7 +144,9 @@ impl FileScan {
             spans.extend([&mut d.span, &mut d.name_span]);
             spans.extend(d.unit_span.as_mut());
             spans.extend(d.labels.as_mut().map(|l| &mut l.span));
+            spans.extend(raw.pending.iter_mut().map(|p| &mut p.span));
         }
+        spans.extend(self.deferred.iter_mut().map(|d| &mut d.span));
         for raw in &mut self.structs {
             spans.push(&mut raw.span);
             for field in &mut raw.fields {
@@ -103,7 +185,8 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
         );
         return scan;
     }
-    match syn::parse_file(text) {
+    match syn::parse_file(&blank_preamble(text)) {
+        Ok(file) if !context.cfg.enabled(&file.attrs) => {}
         Ok(file) => {
             let mut scope = Scope::new(
                 context.crate_name,
@@ -111,11 +194,14 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 context.externs,
                 context.tallyho,
             );
-            scope.add_imports(&file.items);
+            scope.add_imports(file.items.iter().filter(|i| context.cfg.enabled(attrs(i))));
+            scan.modules.push(scope.data().clone());
             let mut scanner = Scanner {
                 context,
+                offset: 0,
                 scopes: vec![scope],
                 places: Vec::new(),
+                inline: Vec::new(),
                 accepted: Vec::new(),
                 scan: &mut scan,
             };
@@ -138,6 +224,70 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
         }
     }
     proc_macro2::extra::invalidate_current_thread_spans();
+    scan
+}
+
+/// The text with a leading byte-order mark and `#!` line turned into spaces: the parser
+/// skips them, and its offsets would then be measured from after them. Blanked, every offset
+/// is one into the original text.
+pub(crate) fn blank_preamble(text: &str) -> std::borrow::Cow<'_, str> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    let shebang = match rest.strip_prefix("#!") {
+        // `#![attr]` is an inner attribute, not a shebang (whitespace and comments may
+        // stand between `#!` and `[`; a shebang's next token is never `[`).
+        Some(after) if !after.trim_start().starts_with('[') => {
+            rest.find('\n').unwrap_or(rest.len())
+        }
+        _ => 0,
+    };
+    if bom + shebang == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut blanked = " ".repeat(bom + shebang);
+    blanked.push_str(&text[bom + shebang..]);
+    std::borrow::Cow::Owned(blanked)
+}
+
+/// Reads a deferred static again with `resolver` following paths across modules and crates:
+/// its declaration, or the finding about it, when its type is a tallyho metric type.
+pub(crate) fn scan_deferred(
+    deferred: &DeferredStatic,
+    module: &ModuleScope,
+    text: &str,
+    resolver: Resolver<'_>,
+) -> FileScan {
+    let mut scan = FileScan::default();
+    let range = deferred.span.range.clone();
+    let Some(item) = text
+        .get(range.clone())
+        .and_then(|t| syn::parse_str::<syn::ItemStatic>(t).ok())
+    else {
+        return scan;
+    };
+    let context = FileContext {
+        file: deferred.span.file,
+        package: &deferred.package,
+        version: deferred.version.as_deref(),
+        crate_name: &deferred.crate_name,
+        binary: deferred.binary.as_deref(),
+        module: module.path.iter().skip(1).cloned().collect(),
+        externs: &deferred.externs,
+        tallyho: &deferred.tallyho,
+        cfg: CfgSet::default(),
+    };
+    let scope = Scope::resolved(module, &deferred.externs, &deferred.tallyho, resolver);
+    let mut scanner = Scanner {
+        context: &context,
+        offset: range.start,
+        scopes: vec![scope],
+        places: Vec::new(),
+        inline: Vec::new(),
+        accepted: Vec::new(),
+        scan: &mut scan,
+    };
+    scanner.visit_item_static(&item);
+    scan.consts.clear();
     scan
 }
 
@@ -174,8 +324,12 @@ impl Place {
 
 struct Scanner<'a, 'w> {
     context: &'a FileContext<'w>,
+    /// Where the text parsed starts in the file (an item read again on its own).
+    offset: usize,
     scopes: Vec<Scope<'w>>,
     places: Vec<Place>,
+    /// The inline modules entered in this file, outermost first.
+    inline: Vec<String>,
     /// Byte ranges of constructor calls that root an accepted declaration.
     accepted: Vec<std::ops::Range<usize>>,
     scan: &'a mut FileScan,
@@ -187,7 +341,11 @@ impl<'w> Scanner<'_, 'w> {
     }
 
     fn span(&self, s: SynSpan) -> Span {
-        span(self.context.file, s)
+        let range = s.byte_range();
+        Span {
+            file: self.context.file,
+            range: range.start + self.offset..range.end + self.offset,
+        }
     }
 
     /// The metric type a path to a type names (`Counter`, `tallyho::GaugeGroup`).
@@ -212,6 +370,20 @@ impl<'w> Scanner<'_, 'w> {
         self.metric_type(&path).map(|(name, _)| name)
     }
 
+    fn report_in_macro(&mut self, type_name: &str, span: Span) {
+        self.scan.findings.push(
+            Finding::new(
+                Rule::DeclarationInMacro,
+                span,
+                format!("a `{type_name}` is declared inside a `macro_rules!` body"),
+            )
+            .label("the analyzer does not expand macros: this metric is not checked or exported ahead of use")
+            .help(format!(
+                "declare each metric as a plain `static NAME: {type_name} = {type_name}::new(\"...\");` at module level"
+            )),
+        );
+    }
+
     fn report_misplaced(&mut self, type_name: &str, span: Span, place: &str) {
         self.scan.findings.push(
             Finding::new(Rule::DeclarationNotStatic, span, format!("`{type_name}` is constructed {place}"))
@@ -222,27 +394,90 @@ impl<'w> Scanner<'_, 'w> {
         );
     }
 
+    /// Keeps a static whose type is a path into another module or crate, to read again if
+    /// that path leads to a tallyho metric type. Not in tallyho's own crate, whose paths
+    /// are its own.
+    fn defer(&mut self, item: &syn::ItemStatic) {
+        let syn::Type::Path(ty) = &*item.ty else {
+            return;
+        };
+        let scope = self.scope();
+        let type_path = scope.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
+        let std = type_path
+            .first()
+            .is_none_or(|first| ["std", "core", "alloc"].contains(&first.as_str()));
+        if ty.qself.is_some() || std || self.context.crate_name == TALLYHO || self.offset > 0 {
+            return;
+        }
+        let start = item
+            .attrs
+            .first()
+            .map_or(item.static_token.span, |a| a.pound_token.span);
+        let span = self.span(start.join(item.semi_token.span).unwrap_or(start));
+        self.scan.deferred.push(DeferredStatic {
+            type_path,
+            module: scope.data().path.clone(),
+            span,
+            package: self.context.package.to_owned(),
+            version: self.context.version.map(str::to_owned),
+            crate_name: self.context.crate_name.to_owned(),
+            binary: self.context.binary.map(str::to_owned),
+            externs: self.context.externs.to_vec(),
+            tallyho: self.context.tallyho.to_vec(),
+        });
+    }
+
+    /// A module-level constant whose value a declaration could use.
+    fn record_const(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
+        if let Some(value) = consts::value(self.scope(), expr) {
+            let mut path = self.scope().absolute(&["self".to_owned()], false);
+            path.push(ident.to_string());
+            self.scan.consts.push(RawConst { path, value });
+        }
+    }
+
     fn module_level(&self) -> bool {
         self.places.is_empty()
     }
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        // What `cfg` rules out is not compiled: not a metric, not a label type.
+        let attrs = attrs(item);
+        if self.context.cfg.enabled(attrs) {
+            visit::visit_item(self, item);
+        }
+    }
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        let name = item.ident.to_string();
         let Some((_, items)) = &item.content else {
+            self.scan.mods.push(ModDecl {
+                name,
+                inline: self.inline.clone(),
+                path: modules::path_attribute(item.attrs.iter().map(|a| &a.meta)),
+            });
             return;
         };
-        let mut scope = self.scope().child(&item.ident.to_string());
-        scope.add_imports(items);
+        let mut scope = self.scope().child(&name);
+        scope.add_imports(items.iter().filter(|i| self.context.cfg.enabled(attrs(i))));
+        self.scan.modules.push(scope.data().clone());
         self.scopes.push(scope);
+        self.inline.push(name);
         visit::visit_item_mod(self, item);
+        self.inline.pop();
         self.scopes.pop();
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
         if self.module_level() {
-            if let syn::Type::Path(ty) = &*item.ty {
-                if let Some((type_name, metric)) = self.metric_type(&ty.path) {
+            let metric = match &*item.ty {
+                syn::Type::Path(ty) => self.metric_type(&ty.path).map(|m| (ty, m)),
+                _ => None,
+            };
+            match metric {
+                Some((ty, (type_name, metric))) => {
                     // The root call is the declaration itself, evaluable or not.
                     if let (syn::Expr::Call(root), _) = declaration::chain(&item.expr) {
                         self.accepted.push(self.span(root.span()).range);
@@ -251,6 +486,10 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
                         Ok(raw) => self.scan.declarations.push(raw),
                         Err(finding) => self.scan.findings.push(*finding),
                     }
+                }
+                None => {
+                    self.record_const(&item.ident, &item.expr);
+                    self.defer(item);
                 }
             }
             self.places.push(Place::Wrapper);
@@ -294,6 +533,9 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        if self.module_level() {
+            self.record_const(&item.ident, &item.expr);
+        }
         self.places.push(Place::Const);
         visit::visit_item_const(self, item);
         self.places.pop();
@@ -332,31 +574,88 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        // Macro bodies are opaque tokens: look for `Type::new` of a metric type among them
-        // (`lazy_static!`, `thread_local!`, `once_cell` helpers).
+        // Macro bodies are opaque tokens: look for `path::to::Type::new` of a metric type
+        // among them (`lazy_static!`, `thread_local!`, a `macro_rules!` body).
         let tokens: Vec<TokenTree> = flatten(mac.tokens.clone());
-        for window in tokens.windows(4) {
-            let [TokenTree::Ident(ty), TokenTree::Punct(c1), TokenTree::Punct(c2), TokenTree::Ident(new)] =
-                window
-            else {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        for (end, token) in tokens.iter().enumerate() {
+            let TokenTree::Ident(new) = token else {
                 continue;
             };
-            if c1.as_char() != ':' || c2.as_char() != ':' || new != "new" {
+            let Some(path) = path_before(&tokens[..end]).filter(|_| new == "new") else {
                 continue;
-            }
-            let path: syn::Path = ty.clone().into();
+            };
             if let Some((type_name, _)) = self.metric_type(&path) {
-                let span = self.span(ty.span());
-                let name = mac
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
-                self.report_misplaced(&type_name, span, &format!("inside the macro `{name}!`"));
+                // From the first segment to the last: a leading `::` has no place in the text.
+                let first = path.segments.first().map(|s| s.ident.span());
+                let last = path.segments.last().map(|s| s.ident.span());
+                let whole = first.zip(last).and_then(|(a, b)| a.join(b)).or(first);
+                let span = self.span(whole.unwrap_or_else(|| path.span()));
+                if name == "macro_rules" {
+                    self.report_in_macro(&type_name, span);
+                } else {
+                    let place = format!("inside the macro `{name}!`");
+                    self.report_misplaced(&type_name, span, &place);
+                }
             }
         }
         visit::visit_macro(self, mac);
+    }
+}
+
+/// The path that ends just before `Type::new`'s `new` (`::tallyho::Gauge`, `th::Gauge`,
+/// `Gauge`), read backwards from the `::` in front of it. `None` for a `$ty` metavariable,
+/// which the analyzer cannot know.
+fn path_before(tokens: &[TokenTree]) -> Option<syn::Path> {
+    let punct =
+        |i: usize, c: char| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let colons = |i: usize| punct(i, ':') && punct(i + 1, ':');
+    // `pos` is always at the first colon of a `::`.
+    let mut pos = tokens.len().checked_sub(2).filter(|&i| colons(i))?;
+    let mut segments = Vec::new();
+    let leading = loop {
+        let Some(TokenTree::Ident(ident)) = pos.checked_sub(1).map(|i| &tokens[i]) else {
+            break !segments.is_empty();
+        };
+        segments.push(ident.clone());
+        pos -= 1;
+        match pos.checked_sub(2) {
+            Some(i) if colons(i) => pos = i,
+            _ => break false,
+        }
+    };
+    if segments.is_empty() || (!leading && pos > 0 && punct(pos - 1, '$')) {
+        return None;
+    }
+    segments.reverse();
+    Some(syn::Path {
+        leading_colon: leading.then(Default::default),
+        segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+    })
+}
+
+/// The attributes of an item (none for the kinds whose `cfg` does not matter here).
+fn attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
     }
 }
 
@@ -369,33 +668,4 @@ fn flatten(stream: proc_macro2::TokenStream) -> Vec<TokenTree> {
         }
     }
     out
-}
-
-/// The first paragraph of an item's doc comment, as one line.
-pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> String {
-    let mut lines = Vec::new();
-    for attr in attrs {
-        if !attr.path().is_ident("doc") {
-            continue;
-        }
-        let syn::Meta::NameValue(meta) = &attr.meta else {
-            continue;
-        };
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(text),
-            ..
-        }) = &meta.value
-        else {
-            continue;
-        };
-        for line in text.value().lines() {
-            lines.push(line.trim().to_owned());
-        }
-    }
-    let paragraph: Vec<String> = lines
-        .into_iter()
-        .skip_while(String::is_empty)
-        .take_while(|l| !l.is_empty())
-        .collect();
-    paragraph.join(" ")
 }

@@ -1,40 +1,83 @@
 //! Name resolution inside one module: `use` imports, globs, `crate`/`self`/`super`, and
 //! which paths name tallyho's types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use syn::{Item, UseTree};
+
+/// How absolute paths spell tallyho's crate, whatever name a package gives it.
+pub(crate) const TALLYHO: &str = "tallyho";
+
+/// What one module brings into scope, as plain data: kept in the scan so that paths into it
+/// can be followed from other files and crates (`pub use` chains, re-exporting facades).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct ModuleScope {
+    /// The module's absolute path: crate, modules.
+    pub(crate) path: Vec<String>,
+    /// Local name -> absolute path (`[crate, module.., item]`).
+    pub(crate) imports: HashMap<String, Vec<String>>,
+    /// Modules glob-imported (`use x::*`), as absolute paths.
+    pub(crate) globs: Vec<Vec<String>>,
+    /// Items defined in the module itself: they shadow glob imports.
+    pub(crate) locals: HashSet<String>,
+}
+
+/// Follows a path across modules and crates to what it names: `Some(item)` for a tallyho
+/// item, by its name.
+pub(crate) type Resolver<'w> = &'w dyn Fn(&[String]) -> Option<String>;
 
 /// What paths in one module resolve to. Rust scopes imports per module, so an inline
 /// `mod x { .. }` gets a scope of its own.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Scope<'w> {
     pub(crate) crate_name: &'w str,
     pub(crate) module: Vec<String>,
-    /// Local name -> absolute path (`[crate, module.., item]`).
-    imports: HashMap<String, Vec<String>>,
-    /// Modules glob-imported (`use x::*`), as absolute paths.
-    globs: Vec<Vec<String>>,
-    /// Crate names other crates are reachable by: workspace libraries and tallyho.
-    externs: &'w [String],
+    data: ModuleScope,
+    /// Other crates, by the name this crate's code uses and their own crate name.
+    externs: &'w [(String, String)],
     /// The names tallyho goes by in this package.
     tallyho: &'w [String],
+    /// Paths into other modules, followed once every file is scanned.
+    resolver: Option<Resolver<'w>>,
 }
 
 impl<'w> Scope<'w> {
     pub(crate) fn new(
         crate_name: &'w str,
         module: Vec<String>,
-        externs: &'w [String],
+        externs: &'w [(String, String)],
         tallyho: &'w [String],
     ) -> Self {
+        let mut path = vec![crate_name.to_owned()];
+        path.extend(module.iter().cloned());
         Scope {
             crate_name,
             module,
-            imports: HashMap::new(),
-            globs: Vec::new(),
+            data: ModuleScope {
+                path,
+                ..ModuleScope::default()
+            },
             externs,
             tallyho,
+            resolver: None,
+        }
+    }
+
+    /// A module's scope as scanned, with `resolver` to follow paths into other modules.
+    pub(crate) fn resolved(
+        data: &ModuleScope,
+        externs: &'w [(String, String)],
+        tallyho: &'w [String],
+        resolver: Resolver<'w>,
+    ) -> Self {
+        Scope {
+            crate_name: "",
+            module: data.path.iter().skip(1).cloned().collect(),
+            data: data.clone(),
+            externs,
+            tallyho,
+            resolver: Some(resolver),
         }
     }
 
@@ -42,15 +85,59 @@ impl<'w> Scope<'w> {
     pub(crate) fn child(&self, name: &str) -> Scope<'w> {
         let mut module = self.module.clone();
         module.push(name.to_owned());
-        Scope::new(self.crate_name, module, self.externs, self.tallyho)
+        let mut child = Scope::new(self.crate_name, module, self.externs, self.tallyho);
+        child.resolver = self.resolver;
+        child
     }
 
-    /// Records the `use` items among `items`.
-    pub(crate) fn add_imports(&mut self, items: &[Item]) {
-        for item in items {
-            if let Item::Use(item) = item {
-                let mut prefix = Vec::new();
-                self.add_use_tree(&item.tree, &mut prefix, item.leading_colon.is_some());
+    /// What the module brings into scope, as plain data.
+    pub(crate) fn data(&self) -> &ModuleScope {
+        &self.data
+    }
+
+    /// Records what `items` bring into scope: `use` imports, `extern crate` aliases, type
+    /// aliases (`type Hits = tallyho::Counter`) and the module's own type names.
+    pub(crate) fn add_imports<'i>(&mut self, items: impl IntoIterator<Item = &'i Item>) {
+        // Type aliases last: what they name may be imported below them.
+        let (aliases, others): (Vec<&Item>, Vec<&Item>) =
+            items.into_iter().partition(|i| matches!(i, Item::Type(_)));
+        for item in others.into_iter().chain(aliases) {
+            match item {
+                Item::Use(item) => {
+                    let mut prefix = Vec::new();
+                    self.add_use_tree(&item.tree, &mut prefix, item.leading_colon.is_some());
+                }
+                Item::ExternCrate(item) => {
+                    let name = item.ident.to_string();
+                    let alias = item.rename.as_ref().map_or(&item.ident, |(_, r)| r);
+                    if name != "self" {
+                        let target = self.absolute(&[name], true);
+                        self.data.imports.insert(alias.to_string(), target);
+                    }
+                }
+                Item::Type(alias) => match &*alias.ty {
+                    syn::Type::Path(ty) if ty.qself.is_none() => {
+                        let path =
+                            self.absolute(&segments(&ty.path), ty.path.leading_colon.is_some());
+                        self.data.imports.insert(alias.ident.to_string(), path);
+                    }
+                    _ => {
+                        self.data.locals.insert(alias.ident.to_string());
+                    }
+                },
+                Item::Struct(item) => {
+                    self.data.locals.insert(item.ident.to_string());
+                }
+                Item::Enum(item) => {
+                    self.data.locals.insert(item.ident.to_string());
+                }
+                Item::Union(item) => {
+                    self.data.locals.insert(item.ident.to_string());
+                }
+                Item::Trait(item) => {
+                    self.data.locals.insert(item.ident.to_string());
+                }
+                _ => {}
             }
         }
     }
@@ -67,13 +154,13 @@ impl<'w> Scope<'w> {
                 if ident == "self" {
                     if let Some(last) = prefix.last().cloned() {
                         let path = self.absolute(prefix, leading_colon);
-                        self.imports.insert(last, path);
+                        self.data.imports.insert(last, path);
                     }
                 } else {
                     prefix.push(ident.clone());
                     let path = self.absolute(prefix, leading_colon);
                     prefix.pop();
-                    self.imports.insert(ident, path);
+                    self.data.imports.insert(ident, path);
                 }
             }
             UseTree::Rename(rename) => {
@@ -86,11 +173,11 @@ impl<'w> Scope<'w> {
                     prefix.pop();
                     path
                 };
-                self.imports.insert(rename.rename.to_string(), path);
+                self.data.imports.insert(rename.rename.to_string(), path);
             }
             UseTree::Glob(_) => {
                 let path = self.absolute(prefix, leading_colon);
-                self.globs.push(path);
+                self.data.globs.push(path);
             }
             UseTree::Group(group) => {
                 for tree in &group.items {
@@ -108,9 +195,12 @@ impl<'w> Scope<'w> {
         let rest = &segments[1..];
         let mut out: Vec<String>;
         match first.as_str() {
-            _ if leading_colon => return segments.to_vec(),
+            _ if leading_colon => {
+                out = vec![self.extern_crate(first).unwrap_or(first).to_owned()];
+                out.extend_from_slice(rest);
+            }
             "crate" => {
-                out = vec![self.crate_name.to_owned()];
+                out = vec![self.data.path[0].clone()];
                 out.extend_from_slice(rest);
             }
             "self" => {
@@ -126,16 +216,17 @@ impl<'w> Scope<'w> {
                     rest = &rest[1..];
                 }
                 if out.is_empty() {
-                    out.push(self.crate_name.to_owned());
+                    out.push(self.data.path[0].clone());
                 }
                 out.extend_from_slice(rest);
             }
             _ => {
-                if let Some(imported) = self.imports.get(first) {
+                if let Some(imported) = self.data.imports.get(first) {
                     out = imported.clone();
                     out.extend_from_slice(rest);
-                } else if self.is_extern(first) {
-                    out = segments.to_vec();
+                } else if let Some(krate) = self.extern_crate(first) {
+                    out = vec![krate.to_owned()];
+                    out.extend_from_slice(rest);
                 } else {
                     out = self.here();
                     out.extend_from_slice(segments);
@@ -158,7 +249,8 @@ impl<'w> Scope<'w> {
 
     /// Candidate absolute paths for a single identifier brought in by glob imports.
     fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
-        self.globs
+        self.data
+            .globs
             .iter()
             .filter(|glob| !self.is_tallyho_path(glob))
             .map(|glob| {
@@ -170,32 +262,56 @@ impl<'w> Scope<'w> {
     }
 
     fn here(&self) -> Vec<String> {
-        let mut path = vec![self.crate_name.to_owned()];
-        path.extend(self.module.iter().cloned());
-        path
+        self.data.path.clone()
     }
 
-    fn is_extern(&self, name: &str) -> bool {
-        self.externs.iter().any(|e| e == name) || self.tallyho.iter().any(|t| t == name)
+    /// The crate a path's first segment names, if it names one, by its own name (tallyho
+    /// as [`TALLYHO`], whatever this package calls it).
+    fn extern_crate<'s>(&'s self, name: &'s str) -> Option<&'s str> {
+        if self.tallyho.iter().any(|t| t == name) {
+            return Some(TALLYHO);
+        }
+        self.externs
+            .iter()
+            .find(|(local, _)| local == name)
+            .map(|(_, krate)| krate.as_str())
     }
 
     fn is_tallyho_path(&self, path: &[String]) -> bool {
-        path.len() == 1 && self.tallyho.iter().any(|t| *t == path[0])
+        path.len() == 1 && path[0] == TALLYHO
     }
 
     /// The tallyho item a path names (`Counter` for `tallyho::Counter`, an imported or
-    /// glob-imported `Counter`), if it names one.
+    /// glob-imported `Counter`, a re-export of it in another module or crate once a resolver
+    /// is given), if it names one.
     pub(crate) fn tallyho_item(&self, segments: &[String], leading_colon: bool) -> Option<String> {
         let absolute = self.absolute(segments, leading_colon);
-        if absolute.len() >= 2 && self.tallyho.iter().any(|t| *t == absolute[0]) {
+        if absolute.len() >= 2 && absolute[0] == TALLYHO && self.reaches_tallyho() {
             return absolute.last().cloned();
         }
-        // `Counter` with `use tallyho::*` and no other import or local item of that name.
-        let glob_tallyho = self.globs.iter().any(|glob| self.is_tallyho_path(glob));
-        if segments.len() == 1 && glob_tallyho && !self.imports.contains_key(&segments[0]) {
-            return Some(segments[0].clone());
+        let [ident] = segments else {
+            return self.resolver.and_then(|resolve| resolve(&absolute));
+        };
+        if self.data.imports.contains_key(ident) || self.data.locals.contains(ident) {
+            return self.resolver.and_then(|resolve| resolve(&absolute));
+        }
+        // `Counter` with `use tallyho::*` (or a glob of a module re-exporting it).
+        for glob in &self.data.globs {
+            if self.is_tallyho_path(glob) && self.reaches_tallyho() {
+                return Some(ident.clone());
+            }
+            let mut path = glob.clone();
+            path.push(ident.clone());
+            if let Some(item) = self.resolver.and_then(|resolve| resolve(&path)) {
+                return Some(item);
+            }
         }
         None
+    }
+
+    /// Whether a path starting with [`TALLYHO`] is the runtime (not the runtime's own code).
+    fn reaches_tallyho(&self) -> bool {
+        !self.tallyho.is_empty() || self.resolver.is_some()
     }
 }
 
@@ -209,7 +325,7 @@ mod tests {
     use super::*;
 
     fn scope(source: &str) -> Scope<'static> {
-        static EXTERNS: &[String] = &[];
+        static EXTERNS: &[(String, String)] = &[];
         static TALLYHO: std::sync::LazyLock<Vec<String>> =
             std::sync::LazyLock::new(|| vec!["tallyho".into()]);
         let file: syn::File = syn::parse_str(source).expect("valid Rust");
@@ -267,6 +383,29 @@ mod tests {
         assert_eq!(
             scope.tallyho_item(&path("CounterGroup"), false).as_deref(),
             Some("CounterGroup")
+        );
+    }
+
+    #[test]
+    fn a_local_type_shadows_a_glob_import() {
+        let scope = scope("use tallyho::*; struct Counter;");
+        assert_eq!(scope.tallyho_item(&path("Counter"), false), None);
+        assert_eq!(
+            scope.tallyho_item(&path("Gauge"), false).as_deref(),
+            Some("Gauge")
+        );
+    }
+
+    #[test]
+    fn extern_crate_aliases_and_type_aliases_name_tallyho() {
+        let scope = scope("extern crate tallyho as th; type Hits = th::Counter;");
+        assert_eq!(
+            scope.tallyho_item(&path("th::Gauge"), false).as_deref(),
+            Some("Gauge")
+        );
+        assert_eq!(
+            scope.tallyho_item(&path("Hits"), false).as_deref(),
+            Some("Counter")
         );
     }
 }

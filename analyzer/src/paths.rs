@@ -1,0 +1,104 @@
+//! Following paths across modules and crates as the compiler's name resolution does: `use`
+//! and `pub use` chains, glob imports (a `prelude::*`), type aliases, `extern crate` and
+//! dependency renames (already spelled by each crate's own name in the scans), up to the
+//! module that defines the item or to tallyho itself.
+
+use std::collections::HashMap;
+
+use crate::scan::scope::TALLYHO;
+use crate::scan::{FileScan, ModuleScope};
+
+/// How many `use` steps are followed before giving up (an import cycle).
+const MAX_STEPS: usize = 32;
+
+/// Every scanned module's scope, by its absolute path.
+pub(crate) struct Paths {
+    modules: HashMap<Vec<String>, ModuleScope>,
+}
+
+impl Paths {
+    /// The modules of every scan.
+    pub(crate) fn new(scans: &[FileScan]) -> Self {
+        let modules = scans
+            .iter()
+            .flat_map(|s| &s.modules)
+            .map(|m| (m.path.clone(), m.clone()))
+            .collect();
+        Paths { modules }
+    }
+
+    /// The scope of the module at `path`, if it was scanned.
+    pub(crate) fn module(&self, path: &[String]) -> Option<&ModuleScope> {
+        self.modules.get(path)
+    }
+
+    /// `candidates` (paths as written), each followed to where it is defined when it can be.
+    pub(crate) fn canonical_all(&self, candidates: &mut [Vec<String>]) {
+        for candidate in candidates {
+            if let Some(canonical) = self.canonical(candidate) {
+                *candidate = canonical;
+            }
+        }
+    }
+
+    /// Where the item at `path` is defined, following imports: a path into tallyho, or one
+    /// whose module defines the name. `None` when the chain leaves the scanned modules.
+    pub(crate) fn canonical(&self, path: &[String]) -> Option<Vec<String>> {
+        self.item(path, 0)
+    }
+
+    /// The tallyho item `path` leads to, by its name in tallyho.
+    pub(crate) fn tallyho_item(&self, path: &[String]) -> Option<String> {
+        let canonical = self.canonical(path)?;
+        (canonical.len() >= 2 && canonical[0] == TALLYHO).then(|| canonical.last().cloned())?
+    }
+
+    fn item(&self, path: &[String], steps: usize) -> Option<Vec<String>> {
+        if steps > MAX_STEPS {
+            return None;
+        }
+        if path.first().map(String::as_str) == Some(TALLYHO) {
+            return Some(path.to_vec());
+        }
+        let (name, module) = path.split_last()?;
+        let module = self.module_path(module, steps + 1)?;
+        if module.first().map(String::as_str) == Some(TALLYHO) {
+            return Some(joined(&module, name));
+        }
+        let scope = self.module(&module)?;
+        if scope.locals.contains(name) {
+            return Some(joined(&module, name));
+        }
+        if let Some(target) = scope.imports.get(name) {
+            return self.item(target, steps + 1);
+        }
+        scope
+            .globs
+            .iter()
+            .find_map(|glob| self.item(&joined(glob, name), steps + 1))
+    }
+
+    /// The module `path` names, following re-exported modules (`pub use tallyho as th`).
+    fn module_path(&self, path: &[String], steps: usize) -> Option<Vec<String>> {
+        if steps > MAX_STEPS || path.is_empty() {
+            return None;
+        }
+        if self.modules.contains_key(path) || path[0] == TALLYHO || path.len() == 1 {
+            return Some(path.to_vec());
+        }
+        let (name, parent) = path.split_last()?;
+        let parent = self.module_path(parent, steps + 1)?;
+        let direct = joined(&parent, name);
+        if self.modules.contains_key(&direct) || parent[0] == TALLYHO {
+            return Some(direct);
+        }
+        let target = self.module(&parent)?.imports.get(name)?;
+        self.module_path(target, steps + 1)
+    }
+}
+
+fn joined(path: &[String], name: &str) -> Vec<String> {
+    let mut out = path.to_vec();
+    out.push(name.to_owned());
+    out
+}
