@@ -20,6 +20,7 @@ mod model;
 mod paths;
 mod pipeline;
 pub mod render;
+mod repeat_cache;
 mod resolve;
 mod rules;
 mod scan;
@@ -37,6 +38,7 @@ pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
 };
 pub use pipeline::{analyze, analyze_workspace, check_config, check_source};
+pub use repeat_cache::analyze_with_cache;
 pub use rules::Service;
 pub use scan_cache::ScanCache;
 pub use severity::Severity;

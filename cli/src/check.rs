@@ -1,7 +1,7 @@
 //! `cargo tallyho check`: every finding, in the format asked for; exit 1 on an error.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ValueEnum;
@@ -28,7 +28,8 @@ pub(crate) enum Color {
 
 /// Runs the check and writes the findings.
 pub(crate) fn run(manifest_path: Option<PathBuf>, format: Format, color: Color) -> ExitCode {
-    let analysis = match tallyho_analyzer::analyze(manifest_path.as_deref()) {
+    let cache = cache_file(manifest_path.as_deref());
+    let analysis = match tallyho_analyzer::analyze_with_cache(manifest_path.as_deref(), &cache) {
         Ok(analysis) => analysis,
         Err(err) => {
             eprintln!("error: {err}");
@@ -88,4 +89,20 @@ fn summary(analysis: &Analysis) -> String {
         ms(stats.parse),
         ms(stats.rules),
     )
+}
+
+/// Where `check` keeps what its next run can reuse (the workspace layout, the per-file
+/// scans): `tallyho/check-cache.json` in the target directory (`CARGO_TARGET_DIR`, else
+/// `target/` beside the manifest, or in the current directory).
+fn cache_file(manifest_path: Option<&Path>) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let dir = manifest_path
+                .and_then(Path::parent)
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            dir.join("target")
+        });
+    target.join("tallyho/check-cache.json")
 }

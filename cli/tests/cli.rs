@@ -10,16 +10,43 @@ fn fixture(path: &str) -> PathBuf {
         .join("Cargo.toml")
 }
 
+/// Runs `cargo tallyho`, with a target directory of its own so that no test sees another
+/// run's cache.
 fn tallyho(args: &[&str]) -> Output {
+    let target = tempfile::tempdir().expect("temp dir");
     Command::new(env!("CARGO_BIN_EXE_cargo-tallyho"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env("CARGO_TARGET_DIR", target.path())
         .output()
         .expect("runs")
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_second_check_reuses_the_layout_and_the_scans() {
+    let target = tempfile::tempdir().expect("temp dir");
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_cargo-tallyho"))
+            .args(["check", "--format", "json", "--manifest-path"])
+            .arg(fixture("clean"))
+            .env("CARGO_TARGET_DIR", target.path())
+            .output()
+            .expect("runs")
+    };
+    let first: serde_json::Value = serde_json::from_slice(&check().stdout).expect("JSON");
+    let second: serde_json::Value = serde_json::from_slice(&check().stdout).expect("JSON");
+    assert!(target.path().join("tallyho/check-cache.json").is_file());
+    assert_eq!(first["findings"], second["findings"]);
+    assert_eq!(
+        first["summary"]["declarations"],
+        second["summary"]["declarations"]
+    );
+    assert!(first["summary"]["parsed"].as_u64().unwrap() > 0, "{first}");
+    assert_eq!(second["summary"]["parsed"], 0, "nothing changed: {second}");
 }
 
 #[test]
