@@ -82,7 +82,7 @@ fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &m
                     match tokens.get(i + 2) {
                         Some(TokenTree::Punct(p)) if p.as_char() == ';' && enabled => {
                             out.push(ModDecl {
-                                name: name.to_string(),
+                                name: unraw(name),
                                 inline: inline.clone(),
                                 path: path_attribute(&attrs),
                             })
@@ -90,7 +90,7 @@ fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &m
                         Some(TokenTree::Group(g))
                             if g.delimiter() == Delimiter::Brace && enabled =>
                         {
-                            inline.push(name.to_string());
+                            inline.push(unraw(name));
                             walk(g.stream(), inline, cfg, out);
                             inline.pop();
                         }
@@ -106,6 +106,12 @@ fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &m
         attrs.clear();
         i += 1;
     }
+}
+
+/// A module's name as its file is named: `mod r#type;` is the module `type`, in `type.rs`.
+fn unraw(name: &proc_macro2::Ident) -> String {
+    let name = name.to_string();
+    name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
 }
 
 #[cfg(test)]
@@ -135,5 +141,12 @@ mod tests {
             .collect();
         assert_eq!(names, ["a:None", "b:None", "d:Some(\"x/y.rs\")", "ef:None"]);
         assert!(from_tokens("#![cfg(test)]\nmod a;", &cfg).is_empty());
+        // A raw identifier names the module, and its file, without `r#`.
+        let raw = from_tokens("mod r#type; mod r#match { mod r#in; }", &cfg);
+        let raw: Vec<String> = raw
+            .iter()
+            .map(|m| format!("{}{}", m.inline.join("/"), m.name))
+            .collect();
+        assert_eq!(raw, ["type", "matchin"]);
     }
 }
