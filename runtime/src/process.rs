@@ -6,7 +6,7 @@
 //! platform, a missing `/proc` file, an unlimited limit) the family is left out, never
 //! exported as NaN or a made-up number.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -14,59 +14,40 @@ use tallyho_spec::ValueType;
 
 use crate::labels::Field;
 use crate::metadata::{Kind, Meta, Unit};
-use crate::registry::{Collect, Registration, Storage};
+use crate::registry::{Collect, OneCell, Storage};
 use crate::series::SeriesLabels;
-use crate::shard::Rows;
 
 /// Registers the process metrics, so every scrape and push carries them.
 pub fn register_process_metrics() {
     for family in &PROCESS_FAMILIES {
-        family.registration.ensure(family);
+        family.family.register(family);
     }
 }
 
-/// One process metric: how to read it from a snapshot, and the cell it is reported from.
+/// One process metric: how to read it from a snapshot, and the family it is reported by.
 struct ProcessFamily {
-    meta: Meta,
+    family: OneCell,
     read: fn(&Snapshot) -> Option<f64>,
     value_type: ValueType,
-    cell: AtomicU64,
-    labels: SeriesLabels,
-    registration: Registration,
 }
 
 impl ProcessFamily {
-    const fn new(name: &'static str, kind: Kind, help: &'static str) -> Self {
+    const fn new(
+        meta: Meta,
+        read: fn(&Snapshot) -> Option<f64>,
+        value_type: ValueType,
+    ) -> ProcessFamily {
         ProcessFamily {
-            meta: Meta::new(name, kind).with_help(help),
-            read: |_| None,
-            value_type: ValueType::U64,
-            cell: AtomicU64::new(0),
-            labels: SeriesLabels::new(),
-            registration: Registration::new(),
+            family: OneCell::new(meta, value_type),
+            read,
+            value_type,
         }
-    }
-
-    const fn reads(mut self, read: fn(&Snapshot) -> Option<f64>, value_type: ValueType) -> Self {
-        self.read = read;
-        self.value_type = value_type;
-        self
-    }
-
-    const fn seconds(mut self) -> Self {
-        self.meta = self.meta.with_unit(Unit::Seconds);
-        self
-    }
-
-    const fn bytes(mut self) -> Self {
-        self.meta = self.meta.with_unit(Unit::Bytes);
-        self
     }
 }
 
 impl Collect for ProcessFamily {
     fn meta(&self) -> &Meta {
-        &self.meta
+        self.family.meta()
     }
 
     fn fields(&self) -> &'static [Field] {
@@ -74,9 +55,10 @@ impl Collect for ProcessFamily {
     }
 
     fn series_labels(&self) -> &SeriesLabels {
-        &self.labels
+        self.family.series_labels()
     }
 
+    /// Reads the value now; a value the platform does not give leaves the family out.
     fn storage(&self) -> Storage<'_> {
         let Some(value) = snapshot().as_ref().and_then(self.read) else {
             return Storage::Absent;
@@ -85,70 +67,95 @@ impl Collect for ProcessFamily {
             ValueType::F64 => value.to_bits(),
             ValueType::U64 | ValueType::I64 => value as u64,
         };
-        self.cell.store(bits, Relaxed);
-        Storage::Scalar {
-            rows: Rows::new([std::slice::from_ref(&self.cell)]),
-            value_type: self.value_type,
-        }
+        self.family.cell.store(bits, Relaxed);
+        self.family.storage()
     }
+}
+
+const fn meta(name: &'static str, kind: Kind, help: &'static str) -> Meta {
+    Meta::new(name, kind).with_help(help)
 }
 
 use ValueType::{F64, U64};
 
 static PROCESS_FAMILIES: [ProcessFamily; 8] = [
     ProcessFamily::new(
-        "process_cpu_seconds",
-        Kind::Counter,
-        "Total user and system CPU time spent in seconds.",
-    )
-    .reads(|s| s.cpu_seconds, F64)
-    .seconds(),
+        meta(
+            "process_cpu_seconds",
+            Kind::Counter,
+            "Total user and system CPU time spent in seconds.",
+        )
+        .with_unit(Unit::Seconds),
+        |s| s.cpu_seconds,
+        F64,
+    ),
     ProcessFamily::new(
-        "process_open_fds",
-        Kind::Gauge,
-        "Number of open file descriptors.",
-    )
-    .reads(|s| s.open_fds, U64),
+        meta(
+            "process_open_fds",
+            Kind::Gauge,
+            "Number of open file descriptors.",
+        ),
+        |s| s.open_fds,
+        U64,
+    ),
     ProcessFamily::new(
-        "process_max_fds",
-        Kind::Gauge,
-        "Maximum number of open file descriptors.",
-    )
-    .reads(|s| s.max_fds, U64),
+        meta(
+            "process_max_fds",
+            Kind::Gauge,
+            "Maximum number of open file descriptors.",
+        ),
+        |s| s.max_fds,
+        U64,
+    ),
     ProcessFamily::new(
-        "process_virtual_memory_bytes",
-        Kind::Gauge,
-        "Virtual memory size in bytes.",
-    )
-    .reads(|s| s.virtual_bytes, U64)
-    .bytes(),
+        meta(
+            "process_virtual_memory_bytes",
+            Kind::Gauge,
+            "Virtual memory size in bytes.",
+        )
+        .with_unit(Unit::Bytes),
+        |s| s.virtual_bytes,
+        U64,
+    ),
     ProcessFamily::new(
-        "process_virtual_memory_max_bytes",
-        Kind::Gauge,
-        "Maximum amount of virtual memory available in bytes.",
-    )
-    .reads(|s| s.virtual_max_bytes, U64)
-    .bytes(),
+        meta(
+            "process_virtual_memory_max_bytes",
+            Kind::Gauge,
+            "Maximum amount of virtual memory available in bytes.",
+        )
+        .with_unit(Unit::Bytes),
+        |s| s.virtual_max_bytes,
+        U64,
+    ),
     ProcessFamily::new(
-        "process_resident_memory_bytes",
-        Kind::Gauge,
-        "Resident memory size in bytes.",
-    )
-    .reads(|s| s.resident_bytes, U64)
-    .bytes(),
+        meta(
+            "process_resident_memory_bytes",
+            Kind::Gauge,
+            "Resident memory size in bytes.",
+        )
+        .with_unit(Unit::Bytes),
+        |s| s.resident_bytes,
+        U64,
+    ),
     ProcessFamily::new(
-        "process_start_time_seconds",
-        Kind::Gauge,
-        "Start time of the process since unix epoch in seconds.",
-    )
-    .reads(|s| s.start_time_seconds, F64)
-    .seconds(),
+        meta(
+            "process_start_time_seconds",
+            Kind::Gauge,
+            "Start time of the process since unix epoch in seconds.",
+        )
+        .with_unit(Unit::Seconds),
+        |s| s.start_time_seconds,
+        F64,
+    ),
     ProcessFamily::new(
-        "process_threads",
-        Kind::Gauge,
-        "Number of OS threads in the process.",
-    )
-    .reads(|s| s.threads, U64),
+        meta(
+            "process_threads",
+            Kind::Gauge,
+            "Number of OS threads in the process.",
+        ),
+        |s| s.threads,
+        U64,
+    ),
 ];
 
 /// What one read of `/proc` found; `None` where it found nothing.

@@ -139,31 +139,40 @@ fn report_duplicate_name(metric: &'static dyn Collect) {
             "tallyho: {same_name} metrics are named `{name}`; only one is exported. \
              Give each metric a name of its own (`cargo tallyho check` reports where)."
         );
-        DUPLICATES.count.fetch_add(1, Ordering::Relaxed);
-        DUPLICATES.registration.ensure(&DUPLICATES);
+        DUPLICATES.cell.fetch_add(1, Ordering::Relaxed);
+        DUPLICATES.register(&DUPLICATES);
     }
 }
 
-/// The registry's own counter: a plain atomic exported like any counter, so that counting
-/// a duplicate needs nothing from the metric types (which depend on this module).
-struct DuplicateMetrics {
+/// A family of one unlabelled series whose value its owner stores: tallyho's own metrics,
+/// which need nothing from the metric types (those depend on this module).
+pub(crate) struct OneCell {
     meta: Meta,
-    count: AtomicU64,
+    value_type: ValueType,
+    /// The value, as the collection decodes it by `value_type`.
+    pub(crate) cell: AtomicU64,
     labels: SeriesLabels,
     registration: Registration,
 }
 
-/// Live metrics that share their name with another, and so are not exported.
-static DUPLICATES: DuplicateMetrics = DuplicateMetrics {
-    meta: Meta::new("tallyho_duplicate_metrics", Kind::Counter).with_help(
-        "Metrics not exported because another metric of the same name is; see stderr for the name.",
-    ),
-    count: AtomicU64::new(0),
-    labels: SeriesLabels::new(),
-    registration: Registration::new(),
-};
+impl OneCell {
+    pub(crate) const fn new(meta: Meta, value_type: ValueType) -> OneCell {
+        OneCell {
+            meta,
+            value_type,
+            cell: AtomicU64::new(0),
+            labels: SeriesLabels::new(),
+            registration: Registration::new(),
+        }
+    }
 
-impl Collect for DuplicateMetrics {
+    /// Adds the family to the registry.
+    pub(crate) fn register(&'static self, family: &'static dyn Collect) {
+        self.registration.ensure(family);
+    }
+}
+
+impl Collect for OneCell {
     fn meta(&self) -> &Meta {
         &self.meta
     }
@@ -178,11 +187,19 @@ impl Collect for DuplicateMetrics {
 
     fn storage(&self) -> Storage<'_> {
         Storage::Scalar {
-            rows: Rows::new([std::slice::from_ref(&self.count)]),
-            value_type: ValueType::U64,
+            rows: Rows::new([std::slice::from_ref(&self.cell)]),
+            value_type: self.value_type,
         }
     }
 }
+
+/// Live metrics that share their name with another, and so are not exported.
+static DUPLICATES: OneCell = OneCell::new(
+    Meta::new("tallyho_duplicate_metrics", Kind::Counter).with_help(
+        "Metrics not exported because another metric of the same name is; see stderr for the name.",
+    ),
+    ValueType::U64,
+);
 
 /// Every registered family, most recently registered first.
 pub(crate) fn families() -> Vec<&'static dyn Collect> {
