@@ -2,35 +2,14 @@
 //! values read back through Prometheus' HTTP query API.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 
-use tallyho_tests::{eventually, spawn_announcing, KillOnDrop, Prometheus};
+use tallyho_tests::{eventually, runtime_example, spawn_announcing, KillOnDrop, Prometheus};
 
 const ORDERS: u64 = 30;
 
-/// The example binary `cargo test` builds beside this test; built on demand otherwise.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("shop{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", "shop", "-p", "tallyho"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    }
-    binary
-}
-
 fn start_shop() -> (KillOnDrop, SocketAddr) {
-    let mut command = Command::new(example_binary());
+    let mut command = Command::new(runtime_example("shop", &[]));
     command
         .args(["--listen", "127.0.0.1:0", "--orders", &ORDERS.to_string()])
         .env("TALLYHO_SERVICE", "shop");

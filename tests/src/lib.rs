@@ -943,3 +943,25 @@ pub fn build_script_run(package: &str, marker: &str) -> Option<(String, PathBuf)
     runs.sort_by_key(|r| r.0);
     runs.pop().map(|(_, text, out)| (text, out))
 }
+
+/// A runtime example beside the running test binary (`cargo test` builds examples), built
+/// with `cargo build --example NAME -p tallyho` and `extra` arguments when it is not there.
+pub fn runtime_example(name: &str, extra: &[&str]) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !binary.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", name, "-p", "tallyho"])
+            .args(extra)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the example {name} failed");
+    }
+    binary
+}

@@ -16,37 +16,9 @@ mod otlp;
 mod remote_write;
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::process::{ChildStdin, Command, Stdio};
 
-use tallyho_tests::KillOnDrop;
-
-/// The example binary `cargo test` builds beside this test; built on demand otherwise.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("push{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--example",
-                "push",
-                "-p",
-                "tallyho",
-                "--all-features",
-            ])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    }
-    binary
-}
+use tallyho_tests::{runtime_example, KillOnDrop};
 
 /// The `push` example, running: one round of updates recorded and a push asked for.
 struct PushDemo {
@@ -56,7 +28,7 @@ struct PushDemo {
 
 impl PushDemo {
     fn start(exporter: &str, env: &[(&str, &str)]) -> PushDemo {
-        let mut command = Command::new(example_binary());
+        let mut command = Command::new(runtime_example("push", &["--all-features"]));
         command
             .arg(exporter)
             .env("TALLYHO_SERVICE", "pushdemo")
