@@ -492,13 +492,8 @@ fn look(
         .collect()
 }
 
-/// `source.unreadable` for a file the prefilter could not read as text.
-fn unreadable_file(
-    sources: &mut SourceMap,
-    workspace: &Workspace,
-    path: &SourcePath,
-    message: &str,
-) -> Finding {
+/// The start of a file whose text is not read, for a finding about the whole file.
+fn start_of(sources: &mut SourceMap, workspace: &Workspace, path: &SourcePath) -> Span {
     let file = add_file(
         sources,
         workspace,
@@ -506,9 +501,19 @@ fn unreadable_file(
         path.path.clone(),
         Arc::from(""),
     );
+    Span { file, range: 0..0 }
+}
+
+/// `source.unreadable` for a file the prefilter could not read as text.
+fn unreadable_file(
+    sources: &mut SourceMap,
+    workspace: &Workspace,
+    path: &SourcePath,
+    message: &str,
+) -> Finding {
     Finding::new(
         Rule::SourceUnreadable,
-        Span { file, range: 0..0 },
+        start_of(sources, workspace, path),
         format!("cannot read this file: {message}"),
     )
     .help("declarations in it are not checked until it can be read")
@@ -521,16 +526,9 @@ fn too_large(
     path: &SourcePath,
     bytes: u64,
 ) -> Finding {
-    let file = add_file(
-        sources,
-        workspace,
-        path.package,
-        path.path.clone(),
-        Arc::from(""),
-    );
     Finding::new(
         Rule::SourceTooLarge,
-        Span { file, range: 0..0 },
+        start_of(sources, workspace, path),
         format!(
             "this file is {bytes} bytes, over the {} byte limit, and is not scanned",
             walk::MAX_FILE_BYTES
