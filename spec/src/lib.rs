@@ -7,12 +7,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod builtin;
 mod datadog;
 mod kind;
 mod labels;
 mod name;
 mod unit;
 
+pub use builtin::BuiltinMetric;
 pub use datadog::{
     datadog_histogram_part, datadog_metric_names, datadog_tag, sanitize_tag_part,
     write_datadog_metric_name, write_datadog_tag, write_datadog_upper_bound, DATADOG_BUCKET_TAG,
