@@ -11,7 +11,7 @@
 //! use up a slot). A bounded label so holds at most `max_values x MAX_LABEL_VALUE_BYTES`
 //! bytes of values.
 
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use tallyho_spec::{MAX_LABEL_VALUE_BYTES, OVERFLOW_VALUE};
@@ -20,6 +20,9 @@ use tallyho_spec::{MAX_LABEL_VALUE_BYTES, OVERFLOW_VALUE};
 #[derive(Debug)]
 pub struct Interner {
     max_values: usize,
+    /// The bound in effect, at most `max_values`: a service's declared bound may be lower
+    /// than the storage it was compiled with ([`Interner::restrict`]).
+    limit: AtomicUsize,
     overflowed: AtomicBool,
     table: OnceLock<Table>,
 }
@@ -47,6 +50,7 @@ impl Interner {
     pub const fn new(max_values: usize) -> Self {
         Interner {
             max_values,
+            limit: AtomicUsize::new(max_values),
             overflowed: AtomicBool::new(false),
             table: OnceLock::new(),
         }
@@ -73,6 +77,26 @@ impl Interner {
         })
     }
 
+    /// Lowers the bound to `limit` values (never raises it past `max_values`): values
+    /// interned past it overflow, as past `max_values`. Values already interned keep their
+    /// slots, so restrict before the first use.
+    pub fn restrict(&self, limit: usize) {
+        let table = self.table.get_or_init(|| Table::new(self.max_values));
+        let used = table.insert.lock().map_or(0, |used| *used);
+        let limit = self.limit.fetch_min(limit, Ordering::AcqRel).min(limit);
+        if used >= limit {
+            table.full.store(true, Ordering::Release);
+        }
+    }
+
+    /// The slot of `value` if it is interned already: a lookup that never inserts and never
+    /// overflows, for a closed set of values interned up front.
+    pub fn find(&self, value: &str) -> Option<usize> {
+        let table = self.table.get()?;
+        let mask = table.buckets.len() - 1;
+        table.find(value, hash(value.as_bytes()) as usize & mask, mask)
+    }
+
     /// The slot of `value`: its own while fewer than `max_values` values exist, else overflow.
     pub fn intern(&self, value: &str) -> usize {
         if self.max_values == 0 || value.len() > MAX_LABEL_VALUE_BYTES || value == OVERFLOW_VALUE {
@@ -94,7 +118,9 @@ impl Interner {
         if let Some(slot) = table.find(value, start, mask) {
             return slot;
         }
-        if *used == self.max_values {
+        let limit = self.limit.load(Ordering::Acquire);
+        if *used >= limit {
+            table.full.store(true, Ordering::Release);
             return self.overflow();
         }
         let slot = *used;
@@ -109,7 +135,7 @@ impl Interner {
         table.by_slot[slot].store(entry, Ordering::Release);
         table.buckets[i].store(entry, Ordering::Release);
         *used += 1;
-        if *used == self.max_values {
+        if *used >= limit {
             table.full.store(true, Ordering::Release);
         }
         slot
@@ -253,6 +279,20 @@ mod tests {
         assert_eq!(interner.intern("c"), 2);
         assert_eq!(interner.intern("b"), 1);
         assert_eq!(interner.intern("d"), 2);
+    }
+
+    #[test]
+    fn a_restricted_interner_overflows_at_its_limit_and_find_never_inserts() {
+        let interner = Interner::new(8);
+        interner.intern("a");
+        interner.restrict(2);
+        assert_eq!(interner.find("b"), None);
+        assert!(!interner.has_overflowed());
+        assert_eq!(interner.intern("b"), 1);
+        assert_eq!(interner.intern("c"), 8);
+        assert_eq!(interner.find("b"), Some(1));
+        interner.restrict(100);
+        assert_eq!(interner.intern("d"), 8, "restrict never raises the bound");
     }
 
     #[test]

@@ -27,6 +27,7 @@
 // The derives name `::tallyho`; this lets the runtime derive its own label sets.
 extern crate self as tallyho;
 
+mod build_info;
 mod collect;
 mod counter;
 mod escape;
@@ -42,11 +43,13 @@ mod process;
 #[cfg(feature = "_push")]
 pub mod push;
 mod registry;
+pub mod requests;
 mod series;
 mod service;
 mod shard;
 mod value;
 
+pub use build_info::{set_build_info, BuildInfo};
 pub use collect::{collect, HistogramSample, Sample, Series, Visitor};
 pub use counter::{Counter, CounterGroup, CounterRef};
 pub use exposition::{encode, encode_into, scrape_response, Format, ScrapeResponse};
