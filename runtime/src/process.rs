@@ -10,10 +10,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use tallyho_spec::builtin::{process, BuiltinMetric};
 use tallyho_spec::ValueType;
 
 use crate::labels::Field;
-use crate::metadata::{Kind, Meta, Unit};
+use crate::metadata::Meta;
 use crate::registry::{Collect, OneCell, Storage};
 use crate::series::SeriesLabels;
 
@@ -32,17 +33,46 @@ struct ProcessFamily {
 }
 
 impl ProcessFamily {
-    const fn new(
-        meta: Meta,
-        read: fn(&Snapshot) -> Option<f64>,
-        value_type: ValueType,
-    ) -> ProcessFamily {
+    /// The family `tallyho_spec` describes as `name`, read by `read`.
+    const fn new(name: &'static str, read: fn(&Snapshot) -> Option<f64>) -> ProcessFamily {
+        let spec = described(name);
+        let mut meta = Meta::new(spec.name, spec.kind).with_help(spec.help);
+        if let Some(unit) = spec.unit {
+            meta = meta.with_unit(unit);
+        }
         ProcessFamily {
-            family: OneCell::new(meta, value_type),
+            family: OneCell::new(meta, spec.value_type),
             read,
-            value_type,
+            value_type: spec.value_type,
         }
     }
+}
+
+/// The description of the process metric `name`, found at compile time.
+const fn described(name: &str) -> BuiltinMetric {
+    let mut i = 0;
+    while i < process::METRICS.len() {
+        if str_eq(process::METRICS[i].name, name) {
+            return process::METRICS[i];
+        }
+        i += 1;
+    }
+    panic!("not a process metric tallyho-spec describes");
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl Collect for ProcessFamily {
@@ -72,90 +102,15 @@ impl Collect for ProcessFamily {
     }
 }
 
-const fn meta(name: &'static str, kind: Kind, help: &'static str) -> Meta {
-    Meta::new(name, kind).with_help(help)
-}
-
-use ValueType::{F64, U64};
-
 static PROCESS_FAMILIES: [ProcessFamily; 8] = [
-    ProcessFamily::new(
-        meta(
-            "process_cpu_seconds",
-            Kind::Counter,
-            "Total user and system CPU time spent in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        |s| s.cpu_seconds,
-        F64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_open_fds",
-            Kind::Gauge,
-            "Number of open file descriptors.",
-        ),
-        |s| s.open_fds,
-        U64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_max_fds",
-            Kind::Gauge,
-            "Maximum number of open file descriptors.",
-        ),
-        |s| s.max_fds,
-        U64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_virtual_memory_bytes",
-            Kind::Gauge,
-            "Virtual memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        |s| s.virtual_bytes,
-        U64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_virtual_memory_max_bytes",
-            Kind::Gauge,
-            "Maximum amount of virtual memory available in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        |s| s.virtual_max_bytes,
-        U64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_resident_memory_bytes",
-            Kind::Gauge,
-            "Resident memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        |s| s.resident_bytes,
-        U64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_start_time_seconds",
-            Kind::Gauge,
-            "Start time of the process since unix epoch in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        |s| s.start_time_seconds,
-        F64,
-    ),
-    ProcessFamily::new(
-        meta(
-            "process_threads",
-            Kind::Gauge,
-            "Number of OS threads in the process.",
-        ),
-        |s| s.threads,
-        U64,
-    ),
+    ProcessFamily::new("process_cpu_seconds", |s| s.cpu_seconds),
+    ProcessFamily::new("process_open_fds", |s| s.open_fds),
+    ProcessFamily::new("process_max_fds", |s| s.max_fds),
+    ProcessFamily::new("process_virtual_memory_bytes", |s| s.virtual_bytes),
+    ProcessFamily::new("process_virtual_memory_max_bytes", |s| s.virtual_max_bytes),
+    ProcessFamily::new("process_resident_memory_bytes", |s| s.resident_bytes),
+    ProcessFamily::new("process_start_time_seconds", |s| s.start_time_seconds),
+    ProcessFamily::new("process_threads", |s| s.threads),
 ];
 
 /// What one read of `/proc` found; `None` where it found nothing.
