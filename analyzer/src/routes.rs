@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use crate::catalogue::Rule;
+use crate::config::DEFAULT_MAX_ROUTES;
 use crate::constants;
 use crate::finding::Finding;
 use crate::paths::Paths;
@@ -125,9 +126,9 @@ struct Walk {
 impl Walk {
     fn unreadable(&mut self, finding: Finding) {
         self.unreadable = true;
-        self.findings.push(finding.help(
-            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default 32), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain or a call to a function returning one",
-        ));
+        self.findings.push(finding.help(format!(
+            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default {DEFAULT_MAX_ROUTES}), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain or a call to a function returning one",
+        )));
     }
 }
 
