@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::Declaration;
-use crate::rules::Service;
+use crate::rules::{Builtin, Service};
 use crate::severity::Severity;
 use crate::source::SourceMap;
 use crate::workspace::Workspace;
@@ -29,6 +29,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// The services and the series each exports.
     pub services: Vec<Service>,
+    /// The runtime's built-in metrics the services export: the request metrics once per
+    /// service that records them, the process metrics and build info once.
+    pub builtins: Vec<Builtin>,
     /// Counts and timings.
     pub stats: Stats,
 }

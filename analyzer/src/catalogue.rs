@@ -230,6 +230,18 @@ declare_rules! {
         bad: "static ORDERS: Counter = Counter::new(concat!(\"orders\", \"_total\"));",
         good: "static ORDERS: Counter = Counter::new(\"orders\");",
     }
+    RoutesUnreadable = "routes.unreadable", Warning {
+        summary: "every route of an axum router a service builds can be read from the source",
+        why: "The request metrics label each request with its route template; the build knows \
+              the routes it can read, so the first scrape shows them and the route label's \
+              cardinality is exact. A route behind a non-literal path, or a router passed to \
+              `nest` or `merge` that is not an inline chain or a function of the workspace, \
+              cannot be read: the route label is then bounded by requests.max_routes in \
+              tallyho.yaml (default 32) instead, and its values past that export as \
+              __overflow__.",
+        bad: "let api = build_api();\nRouter::new().nest(\"/api\", api)",
+        good: "fn api() -> Router { Router::new().route(\"/orders/{id}\", get(order)) }\nRouter::new().nest(\"/api\", api())",
+    }
     SourceParse = "source.parse", Error {
         summary: "every scanned file parses as Rust",
         why: "A file that does not parse may hide declarations; the scan reports it and goes on.",
@@ -292,7 +304,8 @@ mod tests {
                 "cardinality",
                 "declaration",
                 "source",
-                "config"
+                "config",
+                "routes"
             ]
             .contains(&area));
             assert!(

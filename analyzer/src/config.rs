@@ -16,7 +16,7 @@ use crate::source::{FileId, Span};
 pub const CONFIG_FILE: &str = "tallyho.yaml";
 
 /// The effective configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Series limits.
     pub limits: Limits,
@@ -31,8 +31,50 @@ pub struct Config {
     /// The most a finding in a package outside the workspace can be, by package name
     /// (`dependencies: { shared-metrics: warn }`).
     pub dependencies: BTreeMap<String, Severity>,
+    /// The request metrics' settings (`requests:`).
+    pub requests: Requests,
+    /// Whether services register the standard process metrics (`process: false` turns them
+    /// off).
+    pub process: bool,
     /// Where the configuration came from, for findings about it.
     pub file: Option<FileId>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            severities: BTreeMap::new(),
+            overrides: BTreeMap::new(),
+            services: BTreeMap::new(),
+            objectives: BTreeMap::new(),
+            dependencies: BTreeMap::new(),
+            requests: Requests::default(),
+            process: true,
+            file: None,
+        }
+    }
+}
+
+/// `requests:`: the bound on a service's route label when its routes cannot all be read.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Requests {
+    /// Distinct route values a service records, the unmatched route included, when some of
+    /// its routes cannot be read from the source; at most
+    /// [`MAX_ROUTES`](tallyho_spec::builtin::http::MAX_ROUTES).
+    pub max_routes: usize,
+}
+
+/// The route bound when `requests.max_routes` is not set.
+pub const DEFAULT_MAX_ROUTES: usize = 32;
+
+impl Default for Requests {
+    fn default() -> Self {
+        Requests {
+            max_routes: DEFAULT_MAX_ROUTES,
+        }
+    }
 }
 
 /// Series limits.
@@ -104,6 +146,14 @@ struct ConfigFile {
     objectives: BTreeMap<String, ObjectiveFile>,
     #[serde(default)]
     dependencies: BTreeMap<String, Severity>,
+    #[serde(default)]
+    requests: Requests,
+    #[serde(default = "enabled")]
+    process: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -158,6 +208,8 @@ impl Config {
         config.services = services(parsed.services, crates, &spans, &mut findings);
         config.objectives = objectives(parsed.objectives, &spans, &mut findings);
         config.dependencies = parsed.dependencies;
+        config.requests = requests(parsed.requests, &spans, &mut findings);
+        config.process = parsed.process;
         (config, findings)
     }
 
@@ -234,7 +286,7 @@ impl Spans<'_> {
             .to_owned();
         Finding::new(Rule::ConfigInvalid, self.at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
             .label(short)
-            .help("the keys are limits, rules, overrides, services and objectives (the README's Check section lists them); the defaults apply until it is fixed")
+            .help("the keys are limits, rules, overrides, services, objectives, dependencies, requests and process (the README's Check section lists them); the defaults apply until it is fixed")
     }
 }
 
@@ -295,6 +347,29 @@ fn overrides(
         );
     }
     overrides
+}
+
+/// `requests:`, its `max_routes` between 1 and the runtime's bound (past it, the default).
+fn requests(requests: Requests, spans: &Spans<'_>, findings: &mut Vec<Finding>) -> Requests {
+    let max = tallyho_spec::builtin::http::MAX_ROUTES;
+    if (1..=max).contains(&requests.max_routes) {
+        return requests;
+    }
+    findings.push(
+        Finding::new(
+            Rule::ConfigInvalid,
+            spans.key("max_routes"),
+            format!(
+                "requests.max_routes is {}, outside 1..={max}",
+                requests.max_routes
+            ),
+        )
+        .label(format!("at most {max}: the runtime records no more routes"))
+        .help(format!(
+            "give the number of distinct routes a service may record, the unmatched route included; the default, {DEFAULT_MAX_ROUTES}, applies until it is fixed"
+        )),
+    );
+    Requests::default()
 }
 
 /// `services:`, each naming a package or binary of the workspace.

@@ -42,7 +42,10 @@ pub(crate) fn settle(
 }
 
 /// The value at the end of a chain of constants naming constants.
-fn lookup(index: &Index<'_, RawConst>, candidates: &[Vec<String>]) -> Option<ConstValue> {
+pub(crate) fn lookup(
+    index: &Index<'_, RawConst>,
+    candidates: &[Vec<String>],
+) -> Option<ConstValue> {
     let mut candidates = candidates.to_vec();
     for _ in 0..MAX_ALIASES {
         let found = index.find(&candidates, |c| &c.path)?;

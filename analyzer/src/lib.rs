@@ -22,6 +22,7 @@ mod pipeline;
 pub mod render;
 mod repeat_cache;
 mod resolve;
+mod routes;
 mod rules;
 mod scan;
 mod scan_cache;
@@ -32,14 +33,17 @@ pub mod workspace;
 
 pub use analysis::{Analysis, Stats};
 pub use catalogue::Rule;
-pub use config::{Config, Limits, ObjectiveConfig, Override, ServiceConfig, CONFIG_FILE};
+pub use config::{
+    Config, Limits, ObjectiveConfig, Override, Requests, ServiceConfig, CONFIG_FILE,
+    DEFAULT_MAX_ROUTES,
+};
 pub use finding::Finding;
 pub use model::{
     Declaration, Domain, LabelField, LabelSet, LabelSetRef, MetricKind, ValueType, DEFAULT_BUCKETS,
 };
 pub use pipeline::{analyze, analyze_workspace, check_config, check_source};
 pub use repeat_cache::analyze_with_cache;
-pub use rules::Service;
+pub use rules::{Builtin, BuiltinLabel, RouteSet, Service};
 pub use scan_cache::ScanCache;
 pub use severity::Severity;
 pub use source::{FileId, SourceFile, SourceMap, Span};

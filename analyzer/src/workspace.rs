@@ -15,6 +15,9 @@ use crate::model::Declaration;
 /// The runtime's package: its own metrics are built in, never scanned.
 const RUNTIME: &str = "tallyho";
 
+/// The runtime's feature that brings the request-recording `tower` layer.
+const REQUESTS_FEATURE: &str = "tower";
+
 /// A workspace to analyze. Serializable, so the build step can cache it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workspace {
@@ -22,6 +25,10 @@ pub struct Workspace {
     pub root: PathBuf,
     /// The packages analyzed, sorted by name: the members, then those outside the workspace.
     pub packages: Vec<Package>,
+    /// The features cargo resolved for the runtime (`tallyho`) in this build: `tower` turns
+    /// on the request metrics of every service.
+    #[serde(default)]
+    pub runtime_features: Vec<String>,
 }
 
 /// A package analyzed.
@@ -118,7 +125,15 @@ impl Workspace {
         Workspace {
             root: metadata.workspace_root.clone().into_std_path_buf(),
             packages,
+            runtime_features: graph.runtime_features(),
         }
+    }
+
+    /// Whether the services record HTTP request metrics: the workspace builds the runtime
+    /// with its `tower` feature (the layer that records them). Feature unification makes
+    /// that one answer for every binary of the workspace.
+    pub fn request_metrics(&self) -> bool {
+        self.runtime_features.iter().any(|f| f == REQUESTS_FEATURE)
     }
 
     /// The package named `name`.
@@ -201,6 +216,19 @@ impl<'m> Graph<'m> {
             deps,
             features,
         }
+    }
+
+    /// The features resolved for the runtime package (every version of it, together).
+    fn runtime_features(&self) -> Vec<String> {
+        let mut features: Vec<String> = self
+            .features
+            .iter()
+            .filter(|(id, _)| self.name(id) == RUNTIME)
+            .flat_map(|(_, f)| f.iter().cloned())
+            .collect();
+        features.sort();
+        features.dedup();
+        features
     }
 
     fn name(&self, id: &PackageId) -> &'m str {

@@ -256,7 +256,7 @@ fn a_path_dependency_outside_the_workspace_is_analyzed() {
         .collect();
     assert_eq!(
         services,
-        ["service [\"metrics-lib\", \"service\"] [\"client_call_duration_seconds\", \"client_calls\", \"client_wait_ms\", \"requests_served\"] 30"]
+        ["service [\"metrics-lib\", \"service\"] [\"client_call_duration_seconds\", \"client_calls\", \"client_wait_ms\", \"process_cpu_seconds\", \"process_max_fds\", \"process_open_fds\", \"process_resident_memory_bytes\", \"process_start_time_seconds\", \"process_threads\", \"process_virtual_memory_bytes\", \"process_virtual_memory_max_bytes\", \"requests_served\", \"tallyho_build_info\"] 39"]
     );
 }
 
@@ -284,4 +284,40 @@ fn metrics_and_label_types_reached_through_a_facade_and_renames() {
         })
         .collect();
     insta::assert_snapshot!("facade_labels", labels.join("\n"));
+}
+
+/// The axum routes of a service with request metrics: literal, nested through a function
+/// (and merged from another), a constant path, every method behind `any`; one path it cannot
+/// read, reported where it is written; the built-in metrics' series in the budgets, one of
+/// them overridden.
+#[test]
+fn axum_routes_give_the_request_metrics_their_routes() {
+    let analysis = run(&fixtures().join("routes"));
+    let service = &analysis.services[0];
+    let requests = service.requests.as_ref().expect("request metrics");
+    let builtins: Vec<String> = analysis
+        .builtins
+        .iter()
+        .map(|b| {
+            let labels: Vec<String> = b
+                .labels
+                .iter()
+                .map(|l| format!("{}={:?}/{:?}", l.key, l.values, l.max_values))
+                .collect();
+            format!(
+                "{} {:?} series={} {}",
+                b.metric.name,
+                b.service,
+                b.series,
+                labels.join(" ")
+            )
+        })
+        .collect();
+    let summary = format!(
+        "{service:#?}\n{}\n{}",
+        builtins.join("\n"),
+        human(&analysis)
+    );
+    assert!(requests.unreadable);
+    insta::assert_snapshot!("routes", summary);
 }

@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod build_info;
 mod cache;
 
 use std::fmt;
@@ -204,7 +205,8 @@ impl Builder {
             previous.as_ref().and_then(|c| c.current_outputs(&settings))
         {
             if registry_path.exists() && manifest_path.exists() {
-                self.emit(&rerun_paths(workspace, config, &files), &outputs.warnings);
+                let rerun = rerun_paths(workspace, config, &files);
+                self.emit(&rerun, &outputs.warnings, &workspace.root, &out_dir);
                 return Ok(Report {
                     cached: true,
                     metrics: outputs.metrics,
@@ -237,7 +239,7 @@ impl Builder {
             config.unwrap_or_else(|| analysis.workspace.root.join(tallyho_analyzer::CONFIG_FILE));
         let rerun = rerun_paths(&analysis.workspace, &config_path, &analysis.files);
         let warnings = rendered(&analysis, Severity::Warning);
-        self.emit(&rerun, &warnings);
+        self.emit(&rerun, &warnings, &analysis.workspace.root, &out_dir);
         if analysis.has_errors() {
             Cache::new(&analysis.workspace, &config_path, &settings, scans, None).save(&out_dir);
             let errors = rendered(&analysis, Severity::Error);
@@ -291,12 +293,13 @@ impl Builder {
         })
     }
 
-    /// `cargo:rerun-if-changed` for every input, and each warning line as `cargo:warning`.
-    fn emit(&self, rerun: &[String], warnings: &[String]) {
+    /// `cargo:rerun-if-changed` for every input, each warning line as `cargo:warning`, and
+    /// the build info's `cargo:rustc-env` values (the workspace at `root`'s git revision).
+    fn emit(&self, rerun: &[String], warnings: &[String], root: &Path, out_dir: &Path) {
         if !self.cargo_instructions {
             return;
         }
-        let mut out = String::new();
+        let mut out = build_info::instructions(root, out_dir);
         for path in rerun {
             out.push_str("cargo:rerun-if-changed=");
             out.push_str(path);

@@ -72,17 +72,26 @@ pub struct ManifestDiff {
     pub over_budget: Vec<String>,
 }
 
+/// How a metric is named in a diff: a built-in request metric, whose routes differ by
+/// service, with its service (`http_server_requests (api)`).
+fn diff_key(metric: &Metric) -> String {
+    match &metric.service {
+        Some(service) => format!("{} ({service})", metric.name),
+        None => metric.name.clone(),
+    }
+}
+
 /// Compares `old` with `new`.
 pub fn diff(old: &Manifest, new: &Manifest) -> ManifestDiff {
     let mut changes = Vec::new();
-    let old_metrics: BTreeMap<&str, &Metric> =
-        old.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
-    let new_metrics: BTreeMap<&str, &Metric> =
-        new.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
+    let old_metrics: BTreeMap<String, &Metric> =
+        old.metrics.iter().map(|m| (diff_key(m), m)).collect();
+    let new_metrics: BTreeMap<String, &Metric> =
+        new.metrics.iter().map(|m| (diff_key(m), m)).collect();
     let mut names: Vec<&str> = old_metrics
         .keys()
         .chain(new_metrics.keys())
-        .copied()
+        .map(String::as_str)
         .collect();
     names.sort();
     names.dedup();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 pub use tallyho_analyzer::Service;
-use tallyho_analyzer::{Analysis, Declaration, Domain, MetricKind};
+use tallyho_analyzer::{Analysis, Builtin, Declaration, Domain, MetricKind};
 use tallyho_spec::{Kind, Unit, ValueType, DEFAULT_BUCKETS};
 
 /// The manifest format version; readers reject others.
@@ -99,6 +99,13 @@ pub struct Metric {
     pub series: u64,
     /// This metric's series limit (its override, else the default).
     pub limit: u64,
+    /// Whether the runtime provides it (request and process metrics, build info): it is
+    /// registered by the runtime's own calls, not by a descriptor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub builtin: bool,
+    /// The service whose routes a built-in request metric's labels list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// One label of a metric.
@@ -150,7 +157,14 @@ impl Manifest {
                 metric(analysis, d, limit)
             })
             .collect();
-        metrics.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.file.cmp(&b.file)));
+        metrics.extend(analysis.builtins.iter().map(|b| {
+            let limit = config
+                .overrides
+                .get(b.metric.name)
+                .map_or(config.limits.series_per_metric, |o| o.series);
+            builtin_metric(b, limit)
+        }));
+        metrics.sort_by(|a, b| (&a.name, &a.file, &a.service).cmp(&(&b.name, &b.file, &b.service)));
         let mut services = analysis.services.clone();
         services.sort_by(|a, b| a.name.cmp(&b.name));
         Manifest {
@@ -226,13 +240,15 @@ impl Manifest {
         self.services.iter().filter(move |s| s.package == package)
     }
 
-    /// The metrics the targets of `package` link, in manifest order: those of every service
-    /// it builds or, for a package that builds none (a library), those it declares.
+    /// The declared metrics the targets of `package` link, in manifest order: those of every
+    /// service it builds or, for a package that builds none (a library), those it declares.
+    /// Built-in metrics are the runtime's to register.
     pub fn linked_by(&self, package: &str) -> Vec<&Metric> {
         let services: Vec<&Service> = self.services_of(package).collect();
         let mut linked: Vec<&Metric> = self
             .metrics
             .iter()
+            .filter(|m| !m.builtin)
             .filter(|m| {
                 if services.is_empty() {
                     m.package == package
@@ -245,6 +261,43 @@ impl Manifest {
         // descriptor (the first, by file), as only one of them compiles.
         linked.dedup_by(|a, b| a.name == b.name);
         linked
+    }
+}
+
+/// A built-in metric's entry: declared by the runtime (package and crate `tallyho`, module
+/// `builtin`), no file.
+fn builtin_metric(b: &Builtin, limit: u64) -> Metric {
+    let labels = b
+        .labels
+        .iter()
+        .map(|l| Label {
+            key: l.key.clone(),
+            type_name: "&str".to_owned(),
+            values: (!l.values.is_empty()).then(|| l.values.clone()),
+            optional: false,
+            max_values: l.max_values,
+        })
+        .collect();
+    Metric {
+        name: b.metric.name.to_owned(),
+        kind: b.metric.kind,
+        value_type: b.metric.value_type,
+        help: b.metric.help.to_owned(),
+        unit: b.metric.unit,
+        package: "tallyho".to_owned(),
+        version: None,
+        crate_name: "tallyho".to_owned(),
+        module: "builtin".to_owned(),
+        ident: String::new(),
+        file: String::new(),
+        line: 0,
+        label_type: None,
+        labels,
+        buckets: b.metric.buckets.map(<[f64]>::to_vec),
+        series: b.series,
+        limit,
+        builtin: true,
+        service: b.service.clone(),
     }
 }
 
@@ -303,5 +356,7 @@ fn metric(analysis: &Analysis, d: &Declaration, limit: u64) -> Metric {
         }),
         series: d.series().unwrap_or(0),
         limit,
+        builtin: false,
+        service: None,
     }
 }

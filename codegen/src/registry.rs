@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
+use tallyho_spec::builtin::build_info;
 use tallyho_spec::DEFAULT_BUCKETS;
 
 use crate::manifest::{Label, Manifest, Metric, Service};
@@ -30,12 +31,15 @@ pub fn registry_source(manifest: &Manifest, package: &str) -> String {
     let everything: Vec<Ident> = metrics.iter().map(|m| static_name(&m.name)).collect();
     let service = service_fn(&services);
     let descriptors = descriptors_fn(&services, &everything);
+    let builtins = builtins_fn(&services);
     let file: syn::File = syn::parse_quote! {
         #(#statics)*
 
         #service
 
         #descriptors
+
+        #builtins
 
         /// Registers the metrics of the binary being compiled, and its service name unless
         /// `TALLYHO_SERVICE` chooses one at run time (a name set earlier stands).
@@ -46,6 +50,7 @@ pub fn registry_source(manifest: &Manifest, package: &str) -> String {
             for descriptor in descriptors() {
                 descriptor.register();
             }
+            builtins();
         }
     };
     // One block expression: `include_registry!()` includes it where `tallyho` names the
@@ -109,16 +114,24 @@ fn service_fn(services: &[&Service]) -> TokenStream {
 /// package for any other target. Only binaries linking fewer than every metric get an arm.
 fn descriptors_fn(services: &[&Service], everything: &[Ident]) -> TokenStream {
     let all = linked(everything);
+    // A service's built-in metrics have no descriptor: the runtime registers them.
+    let declared = |s: &Service| -> Vec<Ident> {
+        s.metrics
+            .iter()
+            .map(|name| static_name(name))
+            .filter(|ident| everything.contains(ident))
+            .collect()
+    };
     let narrower: Vec<&&Service> = services
         .iter()
-        .filter(|s| s.metrics.len() < everything.len())
+        .filter(|s| declared(s).len() < everything.len())
         .collect();
     let body = if narrower.is_empty() {
         all
     } else {
         let arms = narrower.iter().map(|s| {
             let binary = &s.binary;
-            let idents: Vec<Ident> = s.metrics.iter().map(|name| static_name(name)).collect();
+            let idents = declared(s);
             let list = linked(&idents);
             quote! { Some(#binary) => { #list } }
         });
@@ -134,6 +147,64 @@ fn descriptors_fn(services: &[&Service], everything: &[Ident]) -> TokenStream {
         fn descriptors() -> &'static [&'static tallyho::Descriptor] {
             #body
         }
+    }
+}
+
+/// `fn builtins()`: the runtime's built-in metrics for the binary being compiled: its
+/// request metrics with the routes the manifest lists (so the first scrape shows them at
+/// zero), the process metrics, and `tallyho_build_info` from the variables the build step
+/// sets. Any other target registers none: it is no service.
+fn builtins_fn(services: &[&Service]) -> TokenStream {
+    if services.is_empty() {
+        return quote! {
+            /// No service is built here: no built-in metrics to register.
+            fn builtins() {}
+        };
+    }
+    let arms = services.iter().map(|s| {
+        let binary = &s.binary;
+        let requests = s.requests.as_ref().map(|set| {
+            let (routes, methods) = (&set.routes, &set.methods);
+            let max_routes = Literal::usize_unsuffixed(set.max_routes);
+            quote! {
+                tallyho::requests::declare(&tallyho::requests::RouteSet {
+                    routes: &[#(#routes),*],
+                    methods: &[#(#methods),*],
+                    max_routes: #max_routes,
+                });
+            }
+        });
+        let process = s
+            .process_metrics
+            .then(|| quote! { tallyho::register_process_metrics(); });
+        let build_info = build_info();
+        quote! { Some(#binary) => { #requests #process #build_info } }
+    });
+    quote! {
+        /// Registers the runtime's built-in metrics the binary being compiled exports.
+        fn builtins() {
+            match option_env!("CARGO_BIN_NAME") {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `tallyho::set_build_info(..)`: the package version, and the values the build step passes
+/// in `tallyho_spec::builtin::build_info::ENV_VARS` (empty when built without it).
+fn build_info() -> TokenStream {
+    let [revision, rustc, target, profile] = build_info::ENV_VARS else {
+        return TokenStream::new();
+    };
+    quote! {
+        tallyho::set_build_info(tallyho::BuildInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            revision: option_env!(#revision).unwrap_or(""),
+            rustc_version: option_env!(#rustc).unwrap_or(""),
+            target: option_env!(#target).unwrap_or(""),
+            profile: option_env!(#profile).unwrap_or(""),
+        });
     }
 }
 

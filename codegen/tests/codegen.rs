@@ -119,3 +119,33 @@ fn each_binary_of_a_package_gets_its_own_service_and_metrics() {
     let report = arm("two-bins-report");
     assert!(!report.contains("INGEST_BATCHES"), "{report}");
 }
+
+/// A service recording request metrics (`fixtures/routes`): its built-in metrics in the
+/// manifest with the routes read, methods and series; its registry declares those routes,
+/// registers the process metrics and the build info, and is valid Rust.
+#[test]
+fn built_in_metrics_reach_the_manifest_and_the_registry() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/routes/Cargo.toml");
+    let analysis = analyze(Some(&path)).expect("the routes fixture loads");
+    let manifest = Manifest::from_analysis(&analysis);
+    let yaml = manifest.to_yaml();
+    assert_eq!(Manifest::parse(&yaml).expect("YAML parses"), manifest);
+    let requests = manifest
+        .metrics
+        .iter()
+        .find(|m| m.name == "http_server_requests")
+        .expect("request counter");
+    assert!(requests.builtin);
+    assert_eq!(requests.service.as_deref(), Some("routes"));
+    assert_eq!((requests.series, requests.limit), (5610, 6000));
+    insta::assert_snapshot!("routes_manifest_yaml", yaml);
+    let source = registry_source(&manifest, "routes");
+    insta::assert_snapshot!("routes_registry", source);
+    let block = source
+        .lines()
+        .filter(|l| !l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    syn::parse_str::<syn::Block>(&block).expect("the registry is a valid block");
+    assert!(source.contains("max_routes: 32,"), "{source}");
+}

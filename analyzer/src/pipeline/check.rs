@@ -3,7 +3,8 @@
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{Declaration, LabelSet};
-use crate::rules::{self, Service};
+use crate::routes::ReadRouter;
+use crate::rules::{self, Builtin, Service};
 use crate::scan::RawStruct;
 use crate::workspace::Workspace;
 
@@ -13,6 +14,8 @@ pub(crate) struct Checked {
     pub(crate) findings: Vec<Finding>,
     /// The services and the series each exports.
     pub(crate) services: Vec<Service>,
+    /// The built-in metrics the services export.
+    pub(crate) builtins: Vec<Builtin>,
 }
 
 /// The rules that need only the declarations and label sets: names and labels.
@@ -31,9 +34,14 @@ pub(crate) fn check(
     label_sets: &[(RawStruct, LabelSet)],
     config: &Config,
     workspace: &Workspace,
+    routers: &[ReadRouter],
 ) -> Checked {
     let mut findings = local(declarations, label_sets);
-    let (cardinality, services) = rules::check_cardinality(declarations, config, workspace);
-    findings.extend(cardinality);
-    Checked { findings, services }
+    let cardinality = rules::check_cardinality(declarations, config, workspace, routers);
+    findings.extend(cardinality.findings);
+    Checked {
+        findings,
+        services: cardinality.services,
+        builtins: cardinality.builtins,
+    }
 }

@@ -268,12 +268,19 @@ fn named_constants(
         .flat_map(|s| &s.consts)
         .map(|c| c.path.as_slice())
         .collect();
-    let mut wanted: Vec<(&str, &str)> = scans
+    let declared = scans
         .iter()
         .flat_map(|s| &s.declarations)
         .flat_map(|d| &d.pending)
-        .filter(|p| !p.candidates.iter().any(|c| defined.contains(c.as_slice())))
-        .flat_map(|p| &p.candidates)
+        .map(|p| &p.candidates);
+    let routed = scans
+        .iter()
+        .flat_map(|s| &s.routers)
+        .flat_map(|r| crate::routes::const_candidates(&r.entries));
+    let mut wanted: Vec<(&str, &str)> = declared
+        .chain(routed)
+        .filter(|candidates| !candidates.iter().any(|c| defined.contains(c.as_slice())))
+        .flatten()
         .filter_map(|c| Some((c.first()?.as_str(), c.last()?.as_str())))
         .collect();
     wanted.sort_unstable();
@@ -321,12 +328,19 @@ fn add_file(
     id
 }
 
-/// Names a declaration's file must mention: tallyho's, under any package's name for it, and
-/// each crate that reaches tallyho under its dependants' names for it (a facade re-exporting
-/// tallyho's types).
+/// The web framework whose routers are read for the request metrics' routes.
+const ROUTER_CRATE: &str = "axum";
+
+/// Names a file must mention to be parsed: tallyho's, under any package's name for it, each
+/// crate that reaches tallyho under its dependants' names for it (a facade re-exporting
+/// tallyho's types), and axum when the services record request metrics.
 fn needles(workspace: &Workspace) -> Vec<String> {
     let reaching = reaching_crates(workspace);
     let mut needles = vec!["tallyho".to_owned()];
+    if workspace.request_metrics() {
+        // Where the routers are built: their routes label the request metrics.
+        needles.push(ROUTER_CRATE.to_owned());
+    }
     for package in &workspace.packages {
         needles.extend(package.tallyho_names.iter().cloned());
         let facades = package.externs.iter().filter(|(_, c)| reaching.contains(c));
@@ -391,6 +405,12 @@ struct Places {
 
 impl Places {
     fn new(workspace: &Workspace) -> Places {
+        // Whether files mentioning axum are parsed changes a file's verdict.
+        let routes = if workspace.request_metrics() {
+            "routes"
+        } else {
+            ""
+        };
         let externs: Vec<Vec<(String, String)>> = workspace
             .packages
             .iter()
@@ -408,7 +428,7 @@ impl Places {
             .zip(&externs)
             .map(|(p, externs)| {
                 format!(
-                    "{}|{}|{}|{externs:?}|{}",
+                    "{}|{}|{}|{externs:?}|{}|{routes}",
                     p.name,
                     p.version,
                     p.tallyho_names.join(","),

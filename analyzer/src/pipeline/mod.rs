@@ -18,6 +18,7 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::finding::Finding;
 use crate::model::Declaration;
 use crate::resolve::{self, Resolved};
+use crate::routes;
 use crate::scan::{self, FileContext, FileScan};
 use crate::scan_cache::ScanCache;
 use crate::source::{FileId, SourceMap};
@@ -51,6 +52,13 @@ pub fn analyze_workspace(
     findings.extend(gathered.findings);
 
     let started = Instant::now();
+    let routers = if workspace.request_metrics() {
+        let (routers, unreadable) = routes::read(&gathered.scans);
+        findings.extend(unreadable);
+        routers
+    } else {
+        Vec::new()
+    };
     let resolved = resolve_sorted(gathered.scans, &sources);
     findings.extend(resolved.findings);
     let checked = check::check(
@@ -58,6 +66,7 @@ pub fn analyze_workspace(
         &resolved.label_sets,
         &config,
         &workspace,
+        &routers,
     );
     findings.extend(checked.findings);
     let findings = report::report(findings, &config, &sources);
@@ -75,6 +84,7 @@ pub fn analyze_workspace(
         declarations: resolved.declarations,
         findings,
         services: checked.services,
+        builtins: checked.builtins,
         stats,
     }
 }

@@ -8,6 +8,8 @@ use crate::catalogue::Rule;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{Declaration, MetricKind, DEFAULT_BUCKETS};
+use crate::routes::ReadRouter;
+use crate::rules::builtin::{self, Builtin, RouteSet};
 use crate::source::Span;
 use crate::workspace::Workspace;
 
@@ -26,15 +28,31 @@ pub struct Service {
     pub packages: Vec<String>,
     /// Names of the metrics it links, sorted.
     pub metrics: Vec<String>,
-    /// Their series, summed (unknown cardinalities count as zero).
+    /// Their series, summed (unknown cardinalities count as zero), built-in metrics too.
     pub series: u64,
+    /// The routes its request metrics are declared with, when it records them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<RouteSet>,
+    /// Whether it registers the process metrics.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub process_metrics: bool,
+}
+
+/// What the cardinality rules found, and what they totalled.
+pub(crate) struct Cardinality {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) services: Vec<Service>,
+    /// The built-in metrics of every service: the request metrics once per service, the
+    /// others once.
+    pub(crate) builtins: Vec<Builtin>,
 }
 
 pub(crate) fn check_cardinality(
     declarations: &[Declaration],
     config: &Config,
     workspace: &Workspace,
-) -> (Vec<Finding>, Vec<Service>) {
+    routers: &[ReadRouter],
+) -> Cardinality {
     let mut findings = Vec::new();
     for declaration in declarations {
         let Some(series) = declaration.series() else {
@@ -51,20 +69,71 @@ pub(crate) fn check_cardinality(
             ));
         }
     }
-    findings.extend(override_findings(declarations, config));
-    let services = services(declarations, config, workspace);
+    let (services, builtins) = services(declarations, config, workspace, routers);
+    findings.extend(override_findings(declarations, &builtins, config));
+    findings.extend(builtins.iter().filter_map(|b| builtin_finding(b, config)));
     for service in &services {
         if service.series > config.limits.series_per_service {
-            findings.extend(service_finding(service, declarations, config));
+            findings.extend(service_finding(service, declarations, &builtins, config));
         }
     }
-    (findings, services)
+    Cardinality {
+        findings,
+        services,
+        builtins,
+    }
+}
+
+/// A built-in metric over its limit, pointing at the router whose routes it counts.
+fn builtin_finding(builtin: &Builtin, config: &Config) -> Option<Finding> {
+    let name = builtin.metric.name;
+    let overridden = config.overrides.get(name).map(|o| o.series);
+    let limit = overridden.unwrap_or(config.limits.series_per_metric);
+    if builtin.series <= limit {
+        return None;
+    }
+    let sizes: Vec<String> = builtin
+        .labels
+        .iter()
+        .map(|l| format!("{} {}", l.size(), l.key))
+        .collect();
+    let mut arithmetic = sizes.join(" x ");
+    if let Some(buckets) = builtin.metric.buckets {
+        arithmetic = format!("({arithmetic}) x ({} buckets + 3)", buckets.len());
+    }
+    let service = builtin.service.as_deref().unwrap_or_default();
+    let source = if overridden.is_some() {
+        "its override in tallyho.yaml"
+    } else {
+        "limits.series_per_metric"
+    };
+    let finding = Finding::new(
+        Rule::CardinalityMetric,
+        builtin.span.clone()?,
+        format!(
+            "built-in metric `{name}` of service `{service}` exports {} series, over the limit of {limit} ({source}): {arithmetic} = {}",
+            builtin.series, builtin.series
+        ),
+    )
+    .label(format!("these routes: {} series", builtin.series))
+    .help(format!(
+        "fewer routes, or fewer methods per route, narrow it; if {} series are intended, add `{name}: {{ series: {}, reason: \"...\" }}` under overrides in tallyho.yaml",
+        builtin.series, builtin.series
+    ));
+    Some(finding)
 }
 
 /// Overrides for no declared metric, and overrides far above what their metric exports.
-fn override_findings(declarations: &[Declaration], config: &Config) -> Vec<Finding> {
+fn override_findings(
+    declarations: &[Declaration],
+    builtins: &[Builtin],
+    config: &Config,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (name, entry) in &config.overrides {
+        if builtins.iter().any(|b| b.metric.name == name) {
+            continue;
+        }
         let Some(declaration) = declarations.iter().find(|d| &d.name == name) else {
             findings.push(
                 Finding::new(
@@ -132,19 +201,27 @@ const LABELLED_CONTRIBUTORS: usize = 8;
 fn service_finding(
     service: &Service,
     declarations: &[Declaration],
+    builtins: &[Builtin],
     config: &Config,
 ) -> Option<Finding> {
-    let mut contributors: Vec<(&Declaration, u64)> = declarations
+    let declared = declarations
         .iter()
         .filter(|d| service.metrics.contains(&d.name))
-        .filter_map(|d| Some((d, d.series()?)).filter(|(_, s)| *s > 0))
+        .filter_map(|d| Some((d.name.as_str(), d.name_span.clone(), d.series()?)));
+    let built_in = builtins
+        .iter()
+        .filter(|b| b.service.as_deref() == Some(service.name.as_str()))
+        .filter_map(|b| Some((b.metric.name, b.span.clone()?, b.series)));
+    let mut contributors: Vec<(&str, Span, u64)> = declared
+        .chain(built_in)
+        .filter(|(_, _, s)| *s > 0)
         .collect();
-    contributors.sort_by_key(|(d, series)| (std::cmp::Reverse(*series), d.name.clone()));
-    let (largest, largest_series) = *contributors.first()?;
+    contributors.sort_by_key(|(name, _, series)| (std::cmp::Reverse(*series), *name));
+    let (_, largest_span, largest_series) = contributors.first()?.clone();
     let budget = config.limits.series_per_service;
     let mut finding = Finding::new(
         Rule::CardinalityService,
-        largest.name_span.clone(),
+        largest_span,
         format!(
             "service `{}` exports {} series from {} metrics, over the budget of {budget} (limits.series_per_service)",
             service.name,
@@ -153,8 +230,8 @@ fn service_finding(
         ),
     )
     .label(format!("the largest: {largest_series} series"));
-    for (other, series) in contributors.iter().skip(1).take(LABELLED_CONTRIBUTORS - 1) {
-        finding = finding.related(other.name_span.clone(), format!("{series} series"));
+    for (_, span, series) in contributors.iter().skip(1).take(LABELLED_CONTRIBUTORS - 1) {
+        finding = finding.related(span.clone(), format!("{series} series"));
     }
     let rest = &contributors[contributors.len().min(LABELLED_CONTRIBUTORS)..];
     let mut help = format!(
@@ -162,7 +239,7 @@ fn service_finding(
         service.series
     );
     if !rest.is_empty() {
-        let series: u64 = rest.iter().map(|(_, s)| s).sum();
+        let series: u64 = rest.iter().map(|(_, _, s)| s).sum();
         help.push_str(&format!(
             " ({} smaller metrics, {series} series, not shown)",
             rest.len()
@@ -237,8 +314,14 @@ fn metric_finding(declaration: &Declaration, series: u64, limit: u64, overridden
 }
 
 /// Services: those named in `tallyho.yaml`, else every binary target, each with the metrics
-/// of its own binary crate and of every library it links from the workspace.
-fn services(declarations: &[Declaration], config: &Config, workspace: &Workspace) -> Vec<Service> {
+/// of its own binary crate and of every library it links from the workspace, and its
+/// built-in metrics.
+fn services(
+    declarations: &[Declaration],
+    config: &Config,
+    workspace: &Workspace,
+    routers: &[ReadRouter],
+) -> (Vec<Service>, Vec<Builtin>) {
     let mut wanted: BTreeMap<String, (String, String)> = BTreeMap::new(); // name -> (package, bin)
     if config.services.is_empty() {
         for package in &workspace.packages {
@@ -260,25 +343,46 @@ fn services(declarations: &[Declaration], config: &Config, workspace: &Workspace
             }
         }
     }
-    wanted
+    let mut all_builtins: Vec<Builtin> = Vec::new();
+    let services = wanted
         .into_iter()
         .map(|(name, (package, binary))| {
             let packages = workspace.linked_packages(&package);
             let linked = workspace.linked_declarations(declarations, &package, &[binary.as_str()]);
+            let requests = workspace
+                .request_metrics()
+                .then(|| builtin::route_set(routers, workspace, &package, &binary, config));
+            let builtins = builtin::builtins(
+                &name,
+                requests.as_ref().map(|(set, span)| (set, span.clone())),
+                config.process,
+            );
             let mut metrics: Vec<String> = linked.iter().map(|d| d.name.clone()).collect();
+            metrics.extend(builtins.iter().map(|b| b.metric.name.to_owned()));
             metrics.sort();
             metrics.dedup();
+            let series = linked
+                .iter()
+                .map(|d| d.series().unwrap_or(0))
+                .chain(builtins.iter().map(|b| b.series))
+                .fold(0, u64::saturating_add);
+            for b in builtins {
+                let known = all_builtins.iter().any(|o| o.metric.name == b.metric.name);
+                if b.service.is_some() || !known {
+                    all_builtins.push(b);
+                }
+            }
             Service {
                 name,
                 package,
                 binary,
                 packages: packages.into_iter().collect(),
                 metrics,
-                series: linked
-                    .iter()
-                    .map(|d| d.series().unwrap_or(0))
-                    .fold(0, u64::saturating_add),
+                series,
+                requests: requests.map(|(set, _)| set),
+                process_metrics: config.process,
             }
         })
-        .collect()
+        .collect();
+    (services, all_builtins)
 }

@@ -10,6 +10,7 @@ mod depth;
 mod docs;
 mod labels;
 mod modules;
+mod routes;
 pub(crate) mod scope;
 
 use proc_macro2::{Span as SynSpan, TokenTree};
@@ -26,6 +27,7 @@ pub(crate) use consts::{ConstValue, RawConst};
 pub(crate) use docs::doc_comment;
 pub(crate) use labels::{FieldKind, RawEnum, RawField, RawStruct};
 pub(crate) use modules::{from_tokens as modules_from_tokens, ModDecl};
+pub(crate) use routes::{Inner, RawRouter, RouteEntry, RoutePath};
 pub(crate) use scope::ModuleScope;
 use scope::{segments, Resolver, Scope, TALLYHO};
 
@@ -116,6 +118,9 @@ pub(crate) struct FileScan {
     pub(crate) deferred: Vec<DeferredStatic>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
+    /// The axum router chains in its function bodies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) routers: Vec<RawRouter>,
     /// The file's compiled `mod name;` items: where the module tree goes on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) mods: Vec<ModDecl>,
@@ -133,6 +138,7 @@ impl FileScan {
             && self.deferred.is_empty()
             && self.structs.is_empty()
             && self.enums.is_empty()
+            && self.routers.is_empty()
             && self.findings.is_empty())
     }
 
@@ -156,6 +162,10 @@ impl FileScan {
         }
         for raw in &mut self.enums {
             spans.extend(raw.values.as_mut().err());
+        }
+        for router in &mut self.routers {
+            spans.push(&mut router.span);
+            spans.extend(router.entries.iter_mut().flat_map(RouteEntry::spans_mut));
         }
         for finding in &mut self.findings {
             spans.push(&mut finding.span);
@@ -439,6 +449,33 @@ impl<'w> Scanner<'_, 'w> {
     fn module_level(&self) -> bool {
         self.places.is_empty()
     }
+
+    /// The axum router chains of a function body; `ident`, for a module-level function,
+    /// names the router its body ends in.
+    fn record_routers(&mut self, block: &syn::Block, ident: Option<&syn::Ident>) {
+        let tail = ident.map(|ident| {
+            let mut path = self.scope().absolute(&["self".to_owned()], false);
+            path.push(ident.to_string());
+            path
+        });
+        let place = routes::Place {
+            scope: self.scope(),
+            file: self.context.file,
+            offset: self.offset,
+        };
+        let found = routes::in_body(place, block, tail);
+        let routers = found
+            .into_iter()
+            .map(|(function, span, entries)| RawRouter {
+                function,
+                package: self.context.package.to_owned(),
+                crate_name: self.context.crate_name.to_owned(),
+                binary: self.context.binary.map(str::to_owned),
+                span,
+                entries,
+            });
+        self.scan.routers.extend(routers);
+    }
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
@@ -515,12 +552,15 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let ident = self.module_level().then_some(&item.sig.ident);
+        self.record_routers(&item.block, ident);
         self.places.push(Place::Function);
         visit::visit_item_fn(self, item);
         self.places.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.record_routers(&item.block, None);
         self.places.push(Place::Function);
         visit::visit_impl_item_fn(self, item);
         self.places.pop();

@@ -1,0 +1,271 @@
+//! The runtime's built-in metrics each service exports, with their labels' values and
+//! series, so they count in the budgets like declared metrics: the request metrics (when the
+//! workspace builds tallyho's `tower` layer) over the routes the service's routers serve,
+//! the process metrics (unless `process: false`) and `tallyho_build_info`.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use tallyho_spec::builtin::{build_info, http, process, BuiltinMetric};
+use tallyho_spec::Kind;
+
+use crate::config::Config;
+use crate::routes::ReadRouter;
+use crate::source::Span;
+use crate::workspace::Workspace;
+
+/// The routes a service's request metrics are declared with: what the generated registry
+/// passes to `tallyho::requests::declare`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSet {
+    /// Route templates as written, distinct and sorted, without the unmatched route.
+    pub routes: Vec<String>,
+    /// The methods the routes answer, sorted; empty when they answer every method.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    /// Distinct route values recorded, the unmatched route included.
+    pub max_routes: usize,
+    /// Whether some route could not be read (so routes past these may be recorded, up to
+    /// `max_routes`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
+}
+
+impl RouteSet {
+    /// The route label's values: the routes and the unmatched route.
+    pub fn route_values(&self) -> Vec<String> {
+        let mut values = self.routes.clone();
+        values.push(http::UNMATCHED_ROUTE.to_owned());
+        values
+    }
+
+    /// Whether routes past `max_routes` may reach the runtime and export as the overflow.
+    pub fn overflows(&self) -> bool {
+        self.unreadable || self.routes.len() + 1 > self.max_routes
+    }
+
+    /// The method label's values: the methods (every one of them when empty) and `_OTHER`.
+    pub fn method_values(&self) -> Vec<String> {
+        let methods: Vec<String> = if self.methods.is_empty() {
+            http::METHODS.iter().map(|m| (*m).to_owned()).collect()
+        } else {
+            self.methods.clone()
+        };
+        methods
+            .into_iter()
+            .chain([http::OTHER_METHOD.to_owned()])
+            .collect()
+    }
+}
+
+/// A built-in metric as one service exports it.
+#[derive(Debug, Clone)]
+pub struct Builtin {
+    /// The metric, as `tallyho-spec` describes it.
+    pub metric: BuiltinMetric,
+    /// The service, for the request metrics, whose labels differ by service.
+    pub service: Option<String>,
+    /// Its labels, in the metric's order.
+    pub labels: Vec<BuiltinLabel>,
+    /// Series exported: label combinations, times buckets + 3 for a histogram.
+    pub series: u64,
+    /// The routers it is recorded for, where a finding about it points.
+    pub span: Option<Span>,
+}
+
+/// One label of a built-in metric.
+#[derive(Debug, Clone)]
+pub struct BuiltinLabel {
+    /// The key.
+    pub key: String,
+    /// Its known values; empty when only known at run time (build info).
+    pub values: Vec<String>,
+    /// A bound past which values export as the overflow value.
+    pub max_values: Option<u64>,
+}
+
+impl BuiltinLabel {
+    /// The values it takes: the listed ones, plus the overflow past a bound.
+    pub(crate) fn size(&self) -> u64 {
+        let listed = self.values.len() as u64;
+        match self.max_values {
+            Some(max) => max.max(listed) + 1,
+            None => listed.max(1),
+        }
+    }
+}
+
+/// The routes of the routers `binary` of `package` links, as the runtime declares them.
+pub(crate) fn route_set(
+    routers: &[ReadRouter],
+    workspace: &Workspace,
+    package: &str,
+    binary: &str,
+    config: &Config,
+) -> (RouteSet, Option<Span>) {
+    let linked = workspace.linked_packages(package);
+    let routers: Vec<&ReadRouter> = routers
+        .iter()
+        .filter(|r| match r.binary.as_deref() {
+            None => linked.contains(&r.package),
+            Some(b) => r.package == package && b == binary,
+        })
+        .collect();
+    let mut routes = BTreeSet::new();
+    let mut methods = BTreeSet::new();
+    let mut every = false;
+    for route in routers.iter().flat_map(|r| &r.routes) {
+        routes.insert(route.template.clone());
+        match &route.methods {
+            Some(m) => methods.extend(m.iter().cloned()),
+            None => every = true,
+        }
+    }
+    let unreadable = routers.iter().any(|r| r.unreadable);
+    // The runtime records at most MAX_ROUTES values; past them, the overflow.
+    let needed = routes.len() + 1;
+    let max_routes = if unreadable {
+        config.requests.max_routes.max(needed)
+    } else {
+        needed
+    }
+    .min(http::MAX_ROUTES);
+    let set = RouteSet {
+        routes: routes.into_iter().take(max_routes - 1).collect(),
+        methods: if every {
+            Vec::new()
+        } else {
+            methods.into_iter().collect()
+        },
+        max_routes,
+        unreadable,
+    };
+    (set, routers.first().map(|r| r.span.clone()))
+}
+
+/// The built-in metrics a service exports.
+pub(crate) fn builtins(
+    service: &str,
+    requests: Option<(&RouteSet, Option<Span>)>,
+    process_metrics: bool,
+) -> Vec<Builtin> {
+    let mut out = Vec::new();
+    if let Some((set, span)) = requests {
+        for metric in http::METRICS {
+            let labels: Vec<BuiltinLabel> =
+                metric.labels.iter().map(|k| http_label(k, set)).collect();
+            out.push(Builtin {
+                metric: *metric,
+                service: Some(service.to_owned()),
+                series: series(metric, &labels),
+                labels,
+                span: span.clone(),
+            });
+        }
+    }
+    let process = process::METRICS.iter().filter(|_| process_metrics);
+    for metric in process.chain([&build_info::METRIC]) {
+        let labels: Vec<BuiltinLabel> = metric
+            .labels
+            .iter()
+            .map(|k| BuiltinLabel {
+                key: (*k).to_owned(),
+                values: Vec::new(),
+                max_values: None,
+            })
+            .collect();
+        out.push(Builtin {
+            metric: *metric,
+            service: None,
+            series: series(metric, &labels),
+            labels,
+            span: None,
+        });
+    }
+    out
+}
+
+/// A request metric's label over `set`.
+fn http_label(key: &str, set: &RouteSet) -> BuiltinLabel {
+    let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+    let (values, max_values) = match key {
+        http::ROUTE_LABEL => (
+            set.route_values(),
+            set.overflows().then_some(set.max_routes as u64),
+        ),
+        http::METHOD_LABEL => (set.method_values(), None),
+        http::STATUS_CODE_LABEL => (
+            vec![http::ZERO_STATUS_CODE.to_owned()],
+            Some(http::MAX_STATUS_CODES as u64),
+        ),
+        _ => (owned(http::STATUS_CLASSES), None),
+    };
+    BuiltinLabel {
+        key: key.to_owned(),
+        values,
+        max_values,
+    }
+}
+
+/// The product of the labels' sizes, times buckets + 3 (`+Inf`, `_sum`, `_count`) for a
+/// histogram.
+fn series(metric: &BuiltinMetric, labels: &[BuiltinLabel]) -> u64 {
+    let combinations = labels
+        .iter()
+        .map(BuiltinLabel::size)
+        .fold(1, u64::saturating_mul);
+    match (metric.kind, metric.buckets) {
+        (Kind::Histogram, Some(buckets)) => combinations.saturating_mul(buckets.len() as u64 + 3),
+        _ => combinations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(routes: &[&str], methods: &[&str], unreadable: bool, max_routes: usize) -> RouteSet {
+        RouteSet {
+            routes: routes.iter().map(|r| (*r).to_owned()).collect(),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            max_routes,
+            unreadable,
+        }
+    }
+
+    fn series_of(set: &RouteSet) -> Vec<(&'static str, u64)> {
+        builtins("api", Some((set, None)), false)
+            .iter()
+            .map(|b| (b.metric.name, b.series))
+            .collect()
+    }
+
+    #[test]
+    fn request_series_are_routes_times_methods_times_statuses() {
+        // 2 routes + unmatched = 3; GET, HEAD + _OTHER = 3; 16 codes + overflow = 17.
+        let known = set(&["/a", "/b"], &["GET", "HEAD"], false, 3);
+        assert_eq!(
+            series_of(&known),
+            [
+                ("http_server_requests", 3 * 3 * 17),
+                ("http_server_request_duration_seconds", 3 * 3 * 5 * 17),
+                ("http_server_active_requests", 3 * 3),
+                ("tallyho_build_info", 1),
+            ]
+        );
+        // Unreadable: 32 routes + overflow; every method: 9 + _OTHER.
+        let bounded = set(&["/a"], &[], true, 32);
+        assert_eq!(
+            series_of(&bounded)[2],
+            ("http_server_active_requests", 33 * 10)
+        );
+    }
+
+    #[test]
+    fn process_metrics_are_one_series_each() {
+        let all = builtins("api", None, true);
+        assert_eq!(all.len(), process::METRICS.len() + 1);
+        assert!(all.iter().all(|b| b.series == 1));
+    }
+}
