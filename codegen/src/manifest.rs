@@ -157,13 +157,12 @@ impl Manifest {
                 metric(analysis, d, limit)
             })
             .collect();
-        metrics.extend(analysis.builtins.iter().map(|b| {
-            let limit = config
-                .overrides
-                .get(b.metric.name)
-                .map_or(config.limits.series_per_metric, |o| o.series);
-            builtin_metric(b, limit)
-        }));
+        metrics.extend(
+            analysis
+                .builtins
+                .iter()
+                .map(|b| builtin_metric(b, b.limit(config))),
+        );
         metrics.sort_by(|a, b| (&a.name, &a.file, &a.service).cmp(&(&b.name, &b.file, &b.service)));
         let mut services = analysis.services.clone();
         services.sort_by(|a, b| a.name.cmp(&b.name));

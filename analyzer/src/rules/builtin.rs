@@ -74,6 +74,18 @@ pub struct Builtin {
     pub span: Option<Span>,
 }
 
+impl Builtin {
+    /// Its series limit: an override by its name, else the service's whole budget. Its
+    /// labels are tallyho's, bounded by construction; what a service can change is how many
+    /// routes it serves, and those count against `limits.series_per_service`.
+    pub fn limit(&self, config: &Config) -> u64 {
+        config
+            .overrides
+            .get(self.metric.name)
+            .map_or(config.limits.series_per_service, |o| o.series)
+    }
+}
+
 /// One label of a built-in metric.
 #[derive(Debug, Clone)]
 pub struct BuiltinLabel {

@@ -88,7 +88,7 @@ pub(crate) fn check_cardinality(
 fn builtin_finding(builtin: &Builtin, config: &Config) -> Option<Finding> {
     let name = builtin.metric.name;
     let overridden = config.overrides.get(name).map(|o| o.series);
-    let limit = overridden.unwrap_or(config.limits.series_per_metric);
+    let limit = builtin.limit(config);
     if builtin.series <= limit {
         return None;
     }
@@ -105,7 +105,7 @@ fn builtin_finding(builtin: &Builtin, config: &Config) -> Option<Finding> {
     let source = if overridden.is_some() {
         "its override in tallyho.yaml"
     } else {
-        "limits.series_per_metric"
+        "limits.series_per_service"
     };
     let finding = Finding::new(
         Rule::CardinalityMetric,
