@@ -113,6 +113,8 @@ fn a_scan_cache_reuses_unchanged_files_with_identical_results() {
         fixtures().join("clean"),
         fixtures().join("rules/name-duplicate"),
         fixtures().join("rules/labels-unbounded"),
+        // Files parsed only because a path goes through them are cached as parsed.
+        fixtures().join("reach"),
     ] {
         let workspace =
             tallyho_analyzer::Workspace::load(Some(&dir.join("Cargo.toml"))).expect("loads");
@@ -284,4 +286,15 @@ fn metrics_and_label_types_reached_through_a_facade_and_renames() {
         })
         .collect();
     insta::assert_snapshot!("facade_labels", labels.join("\n"));
+}
+
+#[test]
+fn extern_crate_aliases_and_the_crates_own_reexports_reach_every_module() {
+    let analysis = run(&fixtures().join("reach"));
+    insta::assert_snapshot!("reach", located(&analysis));
+    // The files re-exporting the runtime without naming it (`prelude.rs`, `chain.rs`) are
+    // parsed because a declaration's type goes through them; `plain`, which cannot reach
+    // tallyho, is not parsed for its statics.
+    let parsed = (analysis.stats.files, analysis.stats.parsed);
+    assert_eq!(parsed, (6, 5), "files, parsed");
 }

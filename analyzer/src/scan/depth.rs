@@ -580,6 +580,7 @@ mod tests {
             module: Vec::new(),
             externs: &[],
             tallyho: &tallyho,
+            prelude: &[],
         };
         scan_file(&context, text)
     }

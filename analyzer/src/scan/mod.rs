@@ -42,6 +42,8 @@ pub(crate) struct FileContext<'w> {
     pub(crate) module: Vec<String>,
     pub(crate) externs: &'w [(String, String)],
     pub(crate) tallyho: &'w [String],
+    /// The crate root's `extern crate` names (alias, crate), visible in every module.
+    pub(crate) prelude: &'w [(String, String)],
     /// The configuration the crate compiles under.
     pub(crate) cfg: CfgSet<'w>,
 }
@@ -119,6 +121,10 @@ pub(crate) struct FileScan {
     /// The file's compiled `mod name;` items: where the module tree goes on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) mods: Vec<ModDecl>,
+    /// For a crate root, its `extern crate` names (alias, crate): the extern prelude its
+    /// modules inherit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) prelude: Vec<(String, String)>,
 }
 
 impl FileScan {
@@ -188,13 +194,23 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     match syn::parse_file(&blank_preamble(text)) {
         Ok(file) if !context.cfg.enabled(&file.attrs) => {}
         Ok(file) => {
+            let compiled = || file.items.iter().filter(|i| context.cfg.enabled(attrs(i)));
             let mut scope = Scope::new(
                 context.crate_name,
                 context.module.clone(),
                 context.externs,
                 context.tallyho,
             );
-            scope.add_imports(file.items.iter().filter(|i| context.cfg.enabled(attrs(i))));
+            if context.module.is_empty() {
+                scan.prelude = scope.extern_prelude(compiled());
+            }
+            let prelude = if context.module.is_empty() {
+                &scan.prelude
+            } else {
+                context.prelude
+            };
+            scope = scope.with_prelude(prelude);
+            scope.add_imports(compiled());
             scan.modules.push(scope.data().clone());
             let mut scanner = Scanner {
                 context,
@@ -274,6 +290,7 @@ pub(crate) fn scan_deferred(
         module: module.path.iter().skip(1).cloned().collect(),
         externs: &deferred.externs,
         tallyho: &deferred.tallyho,
+        prelude: &[],
         cfg: CfgSet::default(),
     };
     let scope = Scope::resolved(module, &deferred.externs, &deferred.tallyho, resolver);
@@ -422,7 +439,13 @@ impl<'w> Scanner<'_, 'w> {
             version: self.context.version.map(str::to_owned),
             crate_name: self.context.crate_name.to_owned(),
             binary: self.context.binary.map(str::to_owned),
-            externs: self.context.externs.to_vec(),
+            // The extern prelude first: it is what a name means before the dependencies.
+            externs: scope
+                .prelude()
+                .iter()
+                .chain(self.context.externs)
+                .cloned()
+                .collect(),
             tallyho: self.context.tallyho.to_vec(),
         });
     }
