@@ -39,6 +39,8 @@ pub(crate) struct SourcePath {
     pub(crate) place: u64,
     /// The crate root's `extern crate` names (alias, crate): in scope in every module.
     pub(crate) prelude: Vec<(String, String)>,
+    /// The undecided `cfg` of the `mod` items leading to it: everything in it inherits it.
+    pub(crate) cfg: Option<String>,
 }
 
 impl SourcePath {
@@ -66,6 +68,7 @@ pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
                 stamp: None,
                 place: 0,
                 prelude: Vec::new(),
+                cfg: None,
             });
         }
     }
@@ -97,6 +100,7 @@ pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> SourcePath {
         stamp: None,
         place: 0,
         prelude: parent.prelude.clone(),
+        cfg: crate::cfg::conjoin(parent.cfg.as_deref(), decl.cfg.as_deref()),
     };
     if let Some(path) = &decl.path {
         // Outside inline modules a `#[path]` is relative to the parent file's folder.

@@ -298,3 +298,21 @@ fn extern_crate_aliases_and_the_crates_own_reexports_reach_every_module() {
     let parsed = (analysis.stats.files, analysis.stats.parsed);
     assert_eq!(parsed, (6, 5), "files, parsed");
 }
+
+#[test]
+fn a_modules_cfg_carries_down_to_its_files_and_their_declarations() {
+    let analysis = run(&fixtures().join("cfg-tree"));
+    let mut lines: Vec<String> = analysis
+        .declarations
+        .iter()
+        .map(|d| {
+            let (line, _) = analysis
+                .sources
+                .line_column(d.name_span.file, d.name_span.range.start);
+            let file = &analysis.sources.get(d.name_span.file).name;
+            format!("{} {file}:{line} cfg={:?}", d.name, d.cfg)
+        })
+        .collect();
+    lines.push(human(&analysis));
+    insta::assert_snapshot!("cfg_tree", lines.join("\n"));
+}

@@ -492,6 +492,7 @@ impl Places {
             &path.module_path.join("::"),
             if path.owns_dir { "owns" } else { "" },
             &format!("{:?}", path.prelude),
+            path.cfg.as_deref().unwrap_or(""),
         ])
     }
 
@@ -509,6 +510,7 @@ impl Places {
             externs: &self.externs[path.package],
             tallyho: &package.tallyho_names,
             prelude: &path.prelude,
+            condition: path.cfg.as_deref(),
             cfg: CfgSet {
                 features: &package.features,
             },

@@ -106,6 +106,7 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
         externs: &[],
         tallyho: &tallyho,
         prelude: &[],
+        condition: None,
         cfg: crate::cfg::CfgSet::default(),
     };
     let mut sources = SourceMap::default();

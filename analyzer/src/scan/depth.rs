@@ -581,6 +581,7 @@ mod tests {
             externs: &[],
             tallyho: &tallyho,
             prelude: &[],
+            condition: None,
         };
         scan_file(&context, text)
     }

@@ -46,6 +46,8 @@ pub(crate) struct FileContext<'w> {
     pub(crate) prelude: &'w [(String, String)],
     /// The configuration the crate compiles under.
     pub(crate) cfg: CfgSet<'w>,
+    /// The undecided `cfg` the file's module is compiled under, from the `mod` items above it.
+    pub(crate) condition: Option<&'w str>,
 }
 
 /// A declaration before its label type is looked up across the workspace.
@@ -77,6 +79,9 @@ pub(crate) struct DeferredStatic {
     /// The crates its package's code can name, and its names for tallyho.
     pub(crate) externs: Vec<(String, String)>,
     pub(crate) tallyho: Vec<String>,
+    /// The undecided `cfg` of the modules around it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) condition: Option<String>,
 }
 
 /// Which part of a declaration a constant gives.
@@ -218,6 +223,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 scopes: vec![scope],
                 places: Vec::new(),
                 inline: Vec::new(),
+                local: context.cfg.residual(&file.attrs),
                 accepted: Vec::new(),
                 scan: &mut scan,
             };
@@ -292,6 +298,7 @@ pub(crate) fn scan_deferred(
         tallyho: &deferred.tallyho,
         prelude: &[],
         cfg: CfgSet::default(),
+        condition: deferred.condition.as_deref(),
     };
     let scope = Scope::resolved(module, &deferred.externs, &deferred.tallyho, resolver);
     let mut scanner = Scanner {
@@ -300,6 +307,7 @@ pub(crate) fn scan_deferred(
         scopes: vec![scope],
         places: Vec::new(),
         inline: Vec::new(),
+        local: None,
         accepted: Vec::new(),
         scan: &mut scan,
     };
@@ -347,6 +355,8 @@ struct Scanner<'a, 'w> {
     places: Vec<Place>,
     /// The inline modules entered in this file, outermost first.
     inline: Vec<String>,
+    /// The undecided `cfg` of the file's `#![cfg]` and the inline modules entered.
+    local: Option<String>,
     /// Byte ranges of constructor calls that root an accepted declaration.
     accepted: Vec<std::ops::Range<usize>>,
     scan: &'a mut FileScan,
@@ -447,6 +457,7 @@ impl<'w> Scanner<'_, 'w> {
                 .cloned()
                 .collect(),
             tallyho: self.context.tallyho.to_vec(),
+            condition: self.condition(&[]),
         });
     }
 
@@ -462,6 +473,14 @@ impl<'w> Scanner<'_, 'w> {
     fn module_level(&self) -> bool {
         self.places.is_empty()
     }
+
+    /// The undecided `cfg` an item with `attrs` is compiled under here: its own, and every
+    /// enclosing module's, in this file and above it.
+    fn condition(&self, attrs: &[syn::Attribute]) -> Option<String> {
+        let own = self.context.cfg.residual(attrs);
+        let local = crate::cfg::conjoin(self.local.as_deref(), own.as_deref());
+        crate::cfg::conjoin(self.context.condition, local.as_deref())
+    }
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
@@ -475,14 +494,18 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let name = item.ident.to_string();
+        let own = self.context.cfg.residual(&item.attrs);
+        let local = crate::cfg::conjoin(self.local.as_deref(), own.as_deref());
         let Some((_, items)) = &item.content else {
             self.scan.mods.push(ModDecl {
                 name,
                 inline: self.inline.clone(),
                 path: modules::path_attribute(item.attrs.iter().map(|a| &a.meta)),
+                cfg: local,
             });
             return;
         };
+        let outer = std::mem::replace(&mut self.local, local);
         let mut scope = self.scope().child(&name);
         scope.add_imports(items.iter().filter(|i| self.context.cfg.enabled(attrs(i))));
         self.scan.modules.push(scope.data().clone());
@@ -491,6 +514,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
         visit::visit_item_mod(self, item);
         self.inline.pop();
         self.scopes.pop();
+        self.local = outer;
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
