@@ -244,6 +244,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exclusive_cfgs_are_no_duplicates_but_two_under_one_are() {
+        let text = r#"
+            #[cfg(u)] static A: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+            #[cfg(not(u))] static B: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+            #[cfg(not(u))] static C: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+        "#;
+        let (declarations, findings) = crate::check_source(text);
+        assert_eq!(declarations.len(), 3);
+        let duplicates: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.code == Rule::NameDuplicate)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            duplicates,
+            ["metric `jobs_seen` is declared twice: source::B and source::C"]
+        );
+    }
+
+    #[test]
     fn suggests_snake_case() {
         assert_eq!(
             suggest("Orders-Processed").as_deref(),
