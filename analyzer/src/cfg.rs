@@ -35,17 +35,23 @@ impl CfgSet<'_> {
     /// The `cfg` predicates among `attrs` the analyzer cannot decide, as written
     /// (`debug_assertions`, `all(unix, tokio_unstable)`): what the item still depends on.
     pub(crate) fn residual(&self, attrs: &[Attribute]) -> Option<String> {
-        let unknown: Vec<String> = attrs
-            .iter()
-            .filter(|a| self.attribute(&a.meta) == Some(None))
-            .filter_map(|a| a.parse_args::<Meta>().ok())
-            .map(|m| normalized(&m))
-            .collect();
-        match unknown.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            many => Some(format!("all({})", many.join(", "))),
-        }
+        self.residual_metas(attrs.iter().map(|a| &a.meta))
+    }
+
+    /// [`CfgSet::residual`] over attribute metas (`cfg(..)` and others).
+    pub(crate) fn residual_metas<'m>(
+        &self,
+        metas: impl IntoIterator<Item = &'m Meta>,
+    ) -> Option<String> {
+        let unknown = metas
+            .into_iter()
+            .filter(|m| self.attribute(m) == Some(None))
+            .filter_map(|m| match m {
+                Meta::List(list) => list.parse_args::<Meta>().ok(),
+                _ => None,
+            })
+            .map(|m| normalized(&m));
+        unknown.fold(None, |all, one| conjoin(all.as_deref(), Some(&one)))
     }
 
     /// What one attribute (`cfg(..)`, as its meta) comes to; `None` when it is no `cfg`.
@@ -107,10 +113,57 @@ fn normalized(meta: &Meta) -> String {
         .collect()
 }
 
-/// Whether two undecided predicates cannot both hold: one is `not(..)` of the other. Two
-/// declarations under such `cfg`s are never in the same build.
+/// Whether two undecided conditions cannot both hold: a conjunct of one is `not(..)` of a
+/// conjunct of the other. Two declarations under such `cfg`s are never in the same build.
 pub(crate) fn exclusive(a: &str, b: &str) -> bool {
-    a == format!("not({b})") || b == format!("not({a})")
+    let (a, b) = (conjuncts(a), conjuncts(b));
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| *x == format!("not({y})") || *y == format!("not({x})"))
+    })
+}
+
+/// Both conditions at once (`None` is no condition), as one normalized string: a module's
+/// condition carries down to everything in it, so a declaration depends on its own `cfg` and
+/// on every enclosing module's. Conjuncts are flattened and each kept once.
+pub(crate) fn conjoin(a: Option<&str>, b: Option<&str>) -> Option<String> {
+    let mut all: Vec<&str> = Vec::new();
+    for part in a.into_iter().chain(b).flat_map(conjuncts) {
+        if !all.contains(&part) {
+            all.push(part);
+        }
+    }
+    match all.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        many => Some(format!("all({})", many.join(","))),
+    }
+}
+
+/// The top-level parts of a normalized `all(..)`, or the condition itself.
+fn conjuncts(condition: &str) -> Vec<&str> {
+    let Some(inner) = condition
+        .strip_prefix("all(")
+        .and_then(|c| c.strip_suffix(')'))
+    else {
+        return vec![condition];
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[start..]);
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// `a && b` over three values.
@@ -208,5 +261,17 @@ mod tests {
         assert_eq!(residual.as_deref(), Some("not(tokio_unstable)"));
         assert!(exclusive("tokio_unstable", "not(tokio_unstable)"));
         assert!(!exclusive("tokio_unstable", "unix"));
+    }
+
+    #[test]
+    fn conditions_carry_down_as_conjunctions() {
+        let parent = conjoin(Some("a"), Some("all(b,any(c,d))"));
+        assert_eq!(parent.as_deref(), Some("all(a,b,any(c,d))"));
+        assert_eq!(conjoin(parent.as_deref(), Some("a")), parent);
+        assert_eq!(conjoin(None, Some("x")).as_deref(), Some("x"));
+        assert_eq!(conjoin(None, None), None);
+        assert!(exclusive("all(a,not(b))", "all(b,c)"));
+        assert!(exclusive("all(a,any(x,y))", "not(any(x,y))"));
+        assert!(!exclusive("all(a,b)", "all(a,c)"));
     }
 }

@@ -3,7 +3,8 @@
 //! dependency renames (already spelled by each crate's own name in the scans), up to the
 //! module that defines the item or to tallyho itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use crate::scan::scope::TALLYHO;
 use crate::scan::{FileScan, ModuleScope};
@@ -14,6 +15,9 @@ const MAX_STEPS: usize = 32;
 /// Every scanned module's scope, by its absolute path.
 pub(crate) struct Paths {
     modules: HashMap<Vec<String>, ModuleScope>,
+    /// Modules a path was followed into that no scan has: a file the prefilter passed over
+    /// may hold the `use` that goes on (see [`Paths::misses`]).
+    misses: Mutex<HashSet<Vec<String>>>,
 }
 
 impl Paths {
@@ -24,12 +28,37 @@ impl Paths {
             .flat_map(|s| &s.modules)
             .map(|m| (m.path.clone(), m.clone()))
             .collect();
-        Paths { modules }
+        Paths {
+            modules,
+            misses: Mutex::default(),
+        }
     }
 
     /// The scope of the module at `path`, if it was scanned.
     pub(crate) fn module(&self, path: &[String]) -> Option<&ModuleScope> {
-        self.modules.get(path)
+        let found = self.modules.get(path);
+        if found.is_none() {
+            self.missed(path);
+        }
+        found
+    }
+
+    /// Every module a path was followed into, since the last call, that no scan has.
+    pub(crate) fn misses(&self) -> HashSet<Vec<String>> {
+        std::mem::take(&mut *self.recorded())
+    }
+
+    /// The record of misses, whatever a panic elsewhere left in it.
+    fn recorded(&self) -> std::sync::MutexGuard<'_, HashSet<Vec<String>>> {
+        self.misses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn missed(&self, path: &[String]) {
+        if path.first().is_some_and(|c| c != TALLYHO) {
+            self.recorded().insert(path.to_vec());
+        }
     }
 
     /// `candidates` (paths as written), each followed to where it is defined when it can be.
@@ -92,6 +121,7 @@ impl Paths {
         if self.modules.contains_key(&direct) || parent[0] == TALLYHO {
             return Some(direct);
         }
+        self.missed(&direct);
         let target = self.module(&parent)?.imports.get(name)?;
         self.module_path(target, steps + 1)
     }

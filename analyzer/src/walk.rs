@@ -37,6 +37,10 @@ pub(crate) struct SourcePath {
     pub(crate) stamp: Option<Stamp>,
     /// A hash of its place (package, crate, module): its scan's cache key beside the stamp.
     pub(crate) place: u64,
+    /// The crate root's `extern crate` names (alias, crate): in scope in every module.
+    pub(crate) prelude: Vec<(String, String)>,
+    /// The undecided `cfg` of the `mod` items leading to it: everything in it inherits it.
+    pub(crate) cfg: Option<String>,
 }
 
 impl SourcePath {
@@ -63,6 +67,8 @@ pub(crate) fn roots(workspace: &Workspace) -> Vec<SourcePath> {
                 fallback: None,
                 stamp: None,
                 place: 0,
+                prelude: Vec::new(),
+                cfg: None,
             });
         }
     }
@@ -93,6 +99,8 @@ pub(crate) fn child(parent: &SourcePath, decl: &ModDecl) -> SourcePath {
         fallback,
         stamp: None,
         place: 0,
+        prelude: parent.prelude.clone(),
+        cfg: crate::cfg::conjoin(parent.cfg.as_deref(), decl.cfg.as_deref()),
     };
     if let Some(path) = &decl.path {
         // Outside inline modules a `#[path]` is relative to the parent file's folder.
@@ -149,23 +157,38 @@ pub(crate) enum Prefiltered {
     TooLarge(u64),
 }
 
-/// Whether the text has a `static` item (not a `'static` lifetime): a metric whose type this
-/// file reaches through its own crate (`use crate::metrics::Counter`, where `metrics`
-/// re-exports tallyho's) names neither tallyho nor another crate.
-fn has_static_item(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"static ").any(|at| {
+/// What, besides naming tallyho or a crate reaching it, makes a file worth parsing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keys {
+    /// Its crate reaches tallyho, so a `static` in it may be a metric whose type comes
+    /// through the crate's own re-export (`use crate::metrics::Counter`, `use super::prelude::*`)
+    /// and names neither tallyho nor another crate.
+    pub(crate) statics: bool,
+    /// It is the root of such a crate: an `extern crate x as y;` in it names a crate for
+    /// every module of the crate.
+    pub(crate) root: bool,
+}
+
+/// Whether `word` occurs in the text as a keyword could: not inside a longer identifier and
+/// not as a lifetime (`'static`). A non-ASCII neighbour may be Unicode whitespace, so it
+/// counts as a boundary: the check may keep too much, never too little. One `memmem` pass.
+fn has_keyword(bytes: &[u8], word: &[u8]) -> bool {
+    let ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    memchr::memmem::find_iter(bytes, word).any(|at| {
         let before = at.checked_sub(1).map(|i| bytes[i]);
-        !before.is_some_and(|b| b == b'\'' || b == b'_' || b.is_ascii_alphanumeric())
+        let after = bytes.get(at + word.len()).copied();
+        !before.is_some_and(|b| b == b'\'' || ident(b)) && !after.is_some_and(ident)
     })
 }
 
 /// Reads a file and keeps it only if it mentions one of `needles` (the names tallyho and the
-/// crates reaching it go by) or has a `static` item: a declaration must name a tallyho type.
-/// `memmem` passes, no parsing; a file kept out still gives its `mod` items (from its
-/// tokens, when it mentions `mod` at all).
+/// crates reaching it go by) or, as `keys` allow, has a `static` keyword or an `extern`:
+/// a declaration must name a tallyho type, through some name. `memmem` passes, no parsing;
+/// a file kept out still gives its `mod` items (from its tokens, when it mentions `mod`).
 pub(crate) fn prefilter(
     path: &Path,
     needles: &[memchr::memmem::Finder<'_>],
+    keys: Keys,
     cfg: &CfgSet<'_>,
 ) -> Prefiltered {
     match fs::metadata(path) {
@@ -177,8 +200,9 @@ pub(crate) fn prefilter(
         Ok(bytes) => bytes,
         Err(err) => return Prefiltered::Unreadable(err.to_string()),
     };
-    let wanted =
-        needles.iter().any(|needle| needle.find(&bytes).is_some()) || has_static_item(&bytes);
+    let wanted = needles.iter().any(|needle| needle.find(&bytes).is_some())
+        || (keys.statics && has_keyword(&bytes, b"static"))
+        || (keys.root && has_keyword(&bytes, b"extern"));
     if !wanted && memchr::memmem::find(&bytes, b"mod").is_none() {
         return Prefiltered::Skip(Vec::new());
     }
@@ -189,5 +213,33 @@ pub(crate) fn prefilter(
             "not valid UTF-8 (at byte {})",
             err.utf8_error().valid_up_to()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_found_whatever_follows_them_and_never_as_lifetimes() {
+        for kept in [
+            "pub static X: C = C::new(\"x\");",
+            "pub static\n    X: C",
+            "static\tX: C",
+            "static/* a comment */X: C",
+            "pub(crate)static X: C",
+            "#[used]static X: C",
+            "\u{2028}static\u{2028}X: C",
+        ] {
+            assert!(has_keyword(kept.as_bytes(), b"static"), "{kept:?}");
+        }
+        for skipped in [
+            "fn f(s: &'static str) {}",
+            "const NONSTATIC: u8 = 0;",
+            "let statics = 1; let is_static = 2;",
+            "",
+        ] {
+            assert!(!has_keyword(skipped.as_bytes(), b"static"), "{skipped:?}");
+        }
     }
 }

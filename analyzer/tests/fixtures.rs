@@ -113,6 +113,8 @@ fn a_scan_cache_reuses_unchanged_files_with_identical_results() {
         fixtures().join("clean"),
         fixtures().join("rules/name-duplicate"),
         fixtures().join("rules/labels-unbounded"),
+        // Files parsed only because a path goes through them are cached as parsed.
+        fixtures().join("reach"),
     ] {
         let workspace =
             tallyho_analyzer::Workspace::load(Some(&dir.join("Cargo.toml"))).expect("loads");
@@ -320,4 +322,33 @@ fn axum_routes_give_the_request_metrics_their_routes() {
     );
     assert!(requests.unreadable);
     insta::assert_snapshot!("routes", summary);
+}
+
+#[test]
+fn extern_crate_aliases_and_the_crates_own_reexports_reach_every_module() {
+    let analysis = run(&fixtures().join("reach"));
+    insta::assert_snapshot!("reach", located(&analysis));
+    // The files re-exporting the runtime without naming it (`prelude.rs`, `chain.rs`) are
+    // parsed because a declaration's type goes through them; `plain`, which cannot reach
+    // tallyho, is not parsed for its statics.
+    let parsed = (analysis.stats.files, analysis.stats.parsed);
+    assert_eq!(parsed, (6, 5), "files, parsed");
+}
+
+#[test]
+fn a_modules_cfg_carries_down_to_its_files_and_their_declarations() {
+    let analysis = run(&fixtures().join("cfg-tree"));
+    let mut lines: Vec<String> = analysis
+        .declarations
+        .iter()
+        .map(|d| {
+            let (line, _) = analysis
+                .sources
+                .line_column(d.name_span.file, d.name_span.range.start);
+            let file = &analysis.sources.get(d.name_span.file).name;
+            format!("{} {file}:{line} cfg={:?}", d.name, d.cfg)
+        })
+        .collect();
+    lines.push(human(&analysis));
+    insta::assert_snapshot!("cfg_tree", lines.join("\n"));
 }

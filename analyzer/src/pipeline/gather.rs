@@ -10,6 +10,7 @@ use std::time::Instant;
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 
+use super::reexports;
 use crate::analysis::Stats;
 use crate::catalogue::Rule;
 use crate::cfg::CfgSet;
@@ -17,7 +18,7 @@ use crate::finding::Finding;
 use crate::scan::{self, FileContext, FileScan};
 use crate::scan_cache::{self, ScanCache, Stamp};
 use crate::source::{display_name, FileId, SourceMap, Span};
-use crate::walk::{self, Prefiltered, SourcePath};
+use crate::walk::{self, Keys, Prefiltered, SourcePath};
 use crate::workspace::Workspace;
 
 /// The files of a workspace, scanned.
@@ -52,7 +53,7 @@ pub(crate) fn gather(
 ) -> Gathered {
     let pool = pool();
     let places = Places::new(workspace);
-    let needles = needles(workspace);
+    let needles = needles(workspace, &places.reaching);
     let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
     let mut progress = Progress {
         gathered: Gathered {
@@ -95,6 +96,7 @@ pub(crate) fn gather(
             sources,
         );
     }
+    parse_reexports(&mut progress, workspace, &places, &pool, sources);
     let Progress {
         mut gathered,
         cache,
@@ -141,10 +143,14 @@ fn step(
     progress.gathered.stats.parse += started.elapsed();
     let started = Instant::now();
     let mut next = Vec::new();
-    for ((path, outcome), fresh) in level.into_iter().zip(outcomes).zip(fresh) {
+    for ((mut path, outcome), fresh) in level.into_iter().zip(outcomes).zip(fresh) {
         progress.live.push((path.path.clone(), path.place));
         progress.gathered.files.push(path.path.clone());
         if let Some(scan) = settle(&path, outcome, fresh, progress, sources, workspace) {
+            if path.module_path.is_empty() {
+                // A crate root: its `extern crate` items are in scope below it.
+                path.prelude.clone_from(&scan.prelude);
+            }
             next.extend(scan.mods.iter().map(|decl| walk::child(&path, decl)));
             if scan.parsed() || !scan.consts.is_empty() {
                 progress.gathered.scans.push(scan);
@@ -155,6 +161,49 @@ fn step(
     }
     progress.gathered.stats.walk += started.elapsed();
     next
+}
+
+/// Parses the files passed over that name resolution goes through (see [`reexports`]),
+/// until following paths wants no more of them.
+fn parse_reexports(
+    progress: &mut Progress<'_>,
+    workspace: &Workspace,
+    places: &Places,
+    pool: &Option<rayon::ThreadPool>,
+    sources: &mut SourceMap,
+) {
+    loop {
+        let wanted = reexports::wanted(&progress.gathered.scans, &progress.skipped);
+        if wanted.is_empty() {
+            return;
+        }
+        // Highest index first: each `swap_remove` moves an entry already taken or kept.
+        let files: Vec<SourcePath> = wanted
+            .iter()
+            .rev()
+            .map(|&i| progress.skipped.swap_remove(i))
+            .collect();
+        let started = Instant::now();
+        let parsed: Vec<Option<(Arc<str>, FileScan)>> = in_pool(pool, || {
+            files
+                .par_iter()
+                .map(|f| {
+                    let text: Arc<str> = Arc::from(std::fs::read_to_string(&f.path).ok()?);
+                    let scan = scan::scan_file(&places.context(workspace, f), &text);
+                    Some((text, scan))
+                })
+                .collect()
+        });
+        progress.gathered.stats.parse += started.elapsed();
+        for (path, parsed) in files.iter().zip(parsed) {
+            let Some((text, scan)) = parsed else { continue };
+            let outcome = Outcome::Fresh(path.stamp, Prefiltered::Parse(text));
+            let settled = settle(path, outcome, Some(scan), progress, sources, workspace);
+            if let Some(scan) = settled.filter(FileScan::parsed) {
+                progress.gathered.scans.push(scan);
+            }
+        }
+    }
 }
 
 /// `source.unreadable` for a `mod` item whose file is missing.
@@ -334,8 +383,14 @@ const ROUTER_CRATE: &str = "axum";
 /// Names a file must mention to be parsed: tallyho's, under any package's name for it, each
 /// crate that reaches tallyho under its dependants' names for it (a facade re-exporting
 /// tallyho's types), and axum when the services record request metrics.
-fn needles(workspace: &Workspace) -> Vec<String> {
-    let reaching = reaching_crates(workspace);
+fn needles(workspace: &Workspace, reaching: &[bool]) -> Vec<String> {
+    let reaching: HashSet<&str> = workspace
+        .packages
+        .iter()
+        .zip(reaching)
+        .filter(|(_, reaches)| **reaches)
+        .filter_map(|(p, _)| Some(p.lib.as_ref()?.crate_name.as_str()))
+        .collect();
     let mut needles = vec!["tallyho".to_owned()];
     if workspace.request_metrics() {
         // Where the routers are built: their routes label the request metrics.
@@ -343,7 +398,10 @@ fn needles(workspace: &Workspace) -> Vec<String> {
     }
     for package in &workspace.packages {
         needles.extend(package.tallyho_names.iter().cloned());
-        let facades = package.externs.iter().filter(|(_, c)| reaching.contains(c));
+        let facades = package
+            .externs
+            .iter()
+            .filter(|(_, c)| reaching.contains(c.as_str()));
         needles.extend(facades.map(|(local, _)| local.clone()));
     }
     needles.sort();
@@ -351,8 +409,9 @@ fn needles(workspace: &Workspace) -> Vec<String> {
     needles
 }
 
-/// The library crates of packages that depend on tallyho, directly or through each other.
-fn reaching_crates(workspace: &Workspace) -> HashSet<String> {
+/// Per package, whether it depends on tallyho, directly or through other packages analyzed:
+/// only its code can declare a metric.
+fn reaching(workspace: &Workspace) -> Vec<bool> {
     let mut reaching: HashSet<&str> = HashSet::new();
     loop {
         let before = reaching.len();
@@ -373,8 +432,7 @@ fn reaching_crates(workspace: &Workspace) -> HashSet<String> {
     workspace
         .packages
         .iter()
-        .filter(|p| reaching.contains(p.name.as_str()))
-        .filter_map(|p| p.lib.as_ref().map(|l| l.crate_name.clone()))
+        .map(|p| reaching.contains(p.name.as_str()))
         .collect()
 }
 
@@ -401,6 +459,8 @@ struct Places {
     externs: Vec<Vec<(String, String)>>,
     /// Per package: its name, version, names for tallyho, externs and features.
     packages: Vec<String>,
+    /// Per package: whether it reaches tallyho (see [`reaching`]).
+    reaching: Vec<bool>,
 }
 
 impl Places {
@@ -436,7 +496,11 @@ impl Places {
                 )
             })
             .collect();
-        Places { externs, packages }
+        Places {
+            externs,
+            packages,
+            reaching: reaching(workspace),
+        }
     }
 
     /// The place of one file: its package's, plus its crate, binary and module.
@@ -447,6 +511,8 @@ impl Places {
             path.binary.as_deref().unwrap_or(""),
             &path.module_path.join("::"),
             if path.owns_dir { "owns" } else { "" },
+            &format!("{:?}", path.prelude),
+            path.cfg.as_deref().unwrap_or(""),
         ])
     }
 
@@ -463,9 +529,20 @@ impl Places {
             module: path.module_path.clone(),
             externs: &self.externs[path.package],
             tallyho: &package.tallyho_names,
+            prelude: &path.prelude,
+            condition: path.cfg.as_deref(),
             cfg: CfgSet {
                 features: &package.features,
             },
+        }
+    }
+
+    /// What the prefilter may keep the file at `path` for besides the needles.
+    fn keys(&self, path: &SourcePath) -> Keys {
+        let statics = self.reaching[path.package];
+        Keys {
+            statics,
+            root: statics && path.module_path.is_empty(),
         }
     }
 
@@ -499,7 +576,12 @@ fn look(
             let stamp = f.stamp;
             let cfg = places.cfg(workspace, f);
             let cached = stamp.and_then(|stamp| cache.get(&f.path, stamp, f.place));
-            let fresh = || Outcome::Fresh(stamp, walk::prefilter(&f.path, finders, &cfg));
+            let fresh = || {
+                Outcome::Fresh(
+                    stamp,
+                    walk::prefilter(&f.path, finders, places.keys(f), &cfg),
+                )
+            };
             match cached {
                 Some(scan) if !scan.has_spans() => Outcome::Cached(None, scan.clone()),
                 Some(scan) => match std::fs::read_to_string(&f.path) {

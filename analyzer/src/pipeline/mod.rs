@@ -8,6 +8,7 @@
 mod check;
 mod gather;
 mod load;
+mod reexports;
 mod report;
 
 use std::path::Path;
@@ -114,6 +115,8 @@ pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
         module: Vec::new(),
         externs: &[],
         tallyho: &tallyho,
+        prelude: &[],
+        condition: None,
         cfg: crate::cfg::CfgSet::default(),
     };
     let mut sources = SourceMap::default();

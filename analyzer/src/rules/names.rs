@@ -25,14 +25,11 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
             .push(declaration);
     }
     for (name, same) in by_name {
-        let Some((first, rest)) = same.split_first() else {
-            continue;
-        };
-        let exclusive = |d: &Declaration| match (&first.cfg, &d.cfg) {
-            (Some(a), Some(b)) => cfg::exclusive(a, b),
-            _ => false,
-        };
-        for duplicate in rest.iter().filter(|d| !exclusive(d)) {
+        for (at, duplicate) in same.iter().enumerate().skip(1) {
+            // The first earlier declaration that can be in the same build.
+            let Some(first) = same[..at].iter().find(|d| !exclusive(d, duplicate)) else {
+                continue;
+            };
             findings.push(
                 Finding::new(
                     Rule::NameDuplicate,
@@ -46,6 +43,15 @@ pub(crate) fn check_names(declarations: &[Declaration]) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Whether two declarations are never in the same build: their undecided `cfg`s exclude
+/// each other.
+fn exclusive(a: &Declaration, b: &Declaration) -> bool {
+    match (&a.cfg, &b.cfg) {
+        (Some(a), Some(b)) => cfg::exclusive(a, b),
+        _ => false,
+    }
 }
 
 /// `crate::module`, where a declaration sits, for messages.
@@ -236,6 +242,26 @@ fn suggest(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exclusive_cfgs_are_no_duplicates_but_two_under_one_are() {
+        let text = r#"
+            #[cfg(u)] static A: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+            #[cfg(not(u))] static B: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+            #[cfg(not(u))] static C: tallyho::Counter = tallyho::Counter::new("jobs_seen");
+        "#;
+        let (declarations, findings) = crate::check_source(text);
+        assert_eq!(declarations.len(), 3);
+        let duplicates: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.code == Rule::NameDuplicate)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            duplicates,
+            ["metric `jobs_seen` is declared twice: source::B and source::C"]
+        );
+    }
 
     #[test]
     fn suggests_snake_case() {

@@ -92,7 +92,7 @@ fn read<'n>(
         ),
         name_span,
         unit_span: None,
-        cfg: scanner.context.cfg.residual(&item.attrs),
+        cfg: scanner.condition(&item.attrs),
     };
     for call in calls.into_iter().rev() {
         apply(

@@ -580,6 +580,8 @@ mod tests {
             module: Vec::new(),
             externs: &[],
             tallyho: &tallyho,
+            prelude: &[],
+            condition: None,
         };
         scan_file(&context, text)
     }

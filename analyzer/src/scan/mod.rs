@@ -44,8 +44,12 @@ pub(crate) struct FileContext<'w> {
     pub(crate) module: Vec<String>,
     pub(crate) externs: &'w [(String, String)],
     pub(crate) tallyho: &'w [String],
+    /// The crate root's `extern crate` names (alias, crate), visible in every module.
+    pub(crate) prelude: &'w [(String, String)],
     /// The configuration the crate compiles under.
     pub(crate) cfg: CfgSet<'w>,
+    /// The undecided `cfg` the file's module is compiled under, from the `mod` items above it.
+    pub(crate) condition: Option<&'w str>,
 }
 
 /// A declaration before its label type is looked up across the workspace.
@@ -77,6 +81,9 @@ pub(crate) struct DeferredStatic {
     /// The crates its package's code can name, and its names for tallyho.
     pub(crate) externs: Vec<(String, String)>,
     pub(crate) tallyho: Vec<String>,
+    /// The undecided `cfg` of the modules around it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) condition: Option<String>,
 }
 
 /// Which part of a declaration a constant gives.
@@ -124,6 +131,10 @@ pub(crate) struct FileScan {
     /// The file's compiled `mod name;` items: where the module tree goes on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) mods: Vec<ModDecl>,
+    /// For a crate root, its `extern crate` names (alias, crate): the extern prelude its
+    /// modules inherit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) prelude: Vec<(String, String)>,
 }
 
 impl FileScan {
@@ -198,13 +209,23 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
     match syn::parse_file(&blank_preamble(text)) {
         Ok(file) if !context.cfg.enabled(&file.attrs) => {}
         Ok(file) => {
+            let compiled = || file.items.iter().filter(|i| context.cfg.enabled(attrs(i)));
             let mut scope = Scope::new(
                 context.crate_name,
                 context.module.clone(),
                 context.externs,
                 context.tallyho,
             );
-            scope.add_imports(file.items.iter().filter(|i| context.cfg.enabled(attrs(i))));
+            if context.module.is_empty() {
+                scan.prelude = scope.extern_prelude(compiled());
+            }
+            let prelude = if context.module.is_empty() {
+                &scan.prelude
+            } else {
+                context.prelude
+            };
+            scope = scope.with_prelude(prelude);
+            scope.add_imports(compiled());
             scan.modules.push(scope.data().clone());
             let mut scanner = Scanner {
                 context,
@@ -212,6 +233,7 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
                 scopes: vec![scope],
                 places: Vec::new(),
                 inline: Vec::new(),
+                local: context.cfg.residual(&file.attrs),
                 accepted: Vec::new(),
                 scan: &mut scan,
             };
@@ -284,7 +306,9 @@ pub(crate) fn scan_deferred(
         module: module.path.iter().skip(1).cloned().collect(),
         externs: &deferred.externs,
         tallyho: &deferred.tallyho,
+        prelude: &[],
         cfg: CfgSet::default(),
+        condition: deferred.condition.as_deref(),
     };
     let scope = Scope::resolved(module, &deferred.externs, &deferred.tallyho, resolver);
     let mut scanner = Scanner {
@@ -293,6 +317,7 @@ pub(crate) fn scan_deferred(
         scopes: vec![scope],
         places: Vec::new(),
         inline: Vec::new(),
+        local: None,
         accepted: Vec::new(),
         scan: &mut scan,
     };
@@ -340,6 +365,8 @@ struct Scanner<'a, 'w> {
     places: Vec<Place>,
     /// The inline modules entered in this file, outermost first.
     inline: Vec<String>,
+    /// The undecided `cfg` of the file's `#![cfg]` and the inline modules entered.
+    local: Option<String>,
     /// Byte ranges of constructor calls that root an accepted declaration.
     accepted: Vec<std::ops::Range<usize>>,
     scan: &'a mut FileScan,
@@ -432,8 +459,15 @@ impl<'w> Scanner<'_, 'w> {
             version: self.context.version.map(str::to_owned),
             crate_name: self.context.crate_name.to_owned(),
             binary: self.context.binary.map(str::to_owned),
-            externs: self.context.externs.to_vec(),
+            // The extern prelude first: it is what a name means before the dependencies.
+            externs: scope
+                .prelude()
+                .iter()
+                .chain(self.context.externs)
+                .cloned()
+                .collect(),
             tallyho: self.context.tallyho.to_vec(),
+            condition: self.condition(&[]),
         });
     }
 
@@ -476,6 +510,14 @@ impl<'w> Scanner<'_, 'w> {
             });
         self.scan.routers.extend(routers);
     }
+
+    /// The undecided `cfg` an item with `attrs` is compiled under here: its own, and every
+    /// enclosing module's, in this file and above it.
+    fn condition(&self, attrs: &[syn::Attribute]) -> Option<String> {
+        let own = self.context.cfg.residual(attrs);
+        let local = crate::cfg::conjoin(self.local.as_deref(), own.as_deref());
+        crate::cfg::conjoin(self.context.condition, local.as_deref())
+    }
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_, '_> {
@@ -489,14 +531,18 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let name = item.ident.to_string();
+        let own = self.context.cfg.residual(&item.attrs);
+        let local = crate::cfg::conjoin(self.local.as_deref(), own.as_deref());
         let Some((_, items)) = &item.content else {
             self.scan.mods.push(ModDecl {
                 name,
                 inline: self.inline.clone(),
                 path: modules::path_attribute(item.attrs.iter().map(|a| &a.meta)),
+                cfg: local,
             });
             return;
         };
+        let outer = std::mem::replace(&mut self.local, local);
         let mut scope = self.scope().child(&name);
         scope.add_imports(items.iter().filter(|i| self.context.cfg.enabled(attrs(i))));
         self.scan.modules.push(scope.data().clone());
@@ -505,6 +551,7 @@ impl<'ast> Visit<'ast> for Scanner<'_, '_> {
         visit::visit_item_mod(self, item);
         self.inline.pop();
         self.scopes.pop();
+        self.local = outer;
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {

@@ -19,6 +19,11 @@ pub(crate) struct ModDecl {
     /// Its `#[path = ".."]`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) path: Option<String>,
+    /// The `cfg` it is compiled under that the analyzer cannot decide, from its own
+    /// attributes, the inline modules around it and the file's `#![cfg]`: everything in the
+    /// module inherits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cfg: Option<String>,
 }
 
 /// The `#[path = ".."]` among attribute metas.
@@ -42,12 +47,23 @@ pub(crate) fn from_tokens(text: &str, cfg: &CfgSet<'_>) -> Vec<ModDecl> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    walk(tokens, &mut Vec::new(), cfg, &mut out);
+    let mut level = Level {
+        inline: Vec::new(),
+        condition: None,
+    };
+    walk(tokens, &mut level, cfg, &mut out);
     out
 }
 
+/// Where in the file a token level is: the inline modules around it and the undecided
+/// `cfg` it is compiled under.
+struct Level {
+    inline: Vec<String>,
+    condition: Option<String>,
+}
+
 /// One token level: attributes gather until the item they belong to.
-fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &mut Vec<ModDecl>) {
+fn walk(tokens: TokenStream, level: &mut Level, cfg: &CfgSet<'_>, out: &mut Vec<ModDecl>) {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut attrs: Vec<Meta> = Vec::new();
     let mut i = 0;
@@ -63,7 +79,13 @@ fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &m
                         if inner && cfg.attribute(&meta) == Some(Some(false)) {
                             return;
                         }
-                        if !inner {
+                        if inner {
+                            let residual = cfg.residual_metas([&meta]);
+                            level.condition = crate::cfg::conjoin(
+                                level.condition.as_deref(),
+                                residual.as_deref(),
+                            );
+                        } else {
                             attrs.push(meta);
                         }
                     }
@@ -79,20 +101,27 @@ fn walk(tokens: TokenStream, inline: &mut Vec<String>, cfg: &CfgSet<'_>, out: &m
             TokenTree::Ident(id) if id == "mod" => {
                 if let Some(TokenTree::Ident(name)) = tokens.get(i + 1) {
                     let enabled = attrs.iter().all(|m| cfg.attribute(m) != Some(Some(false)));
+                    let residual = cfg.residual_metas(&attrs);
+                    let condition =
+                        crate::cfg::conjoin(level.condition.as_deref(), residual.as_deref());
                     match tokens.get(i + 2) {
                         Some(TokenTree::Punct(p)) if p.as_char() == ';' && enabled => {
                             out.push(ModDecl {
                                 name: unraw(name),
-                                inline: inline.clone(),
+                                inline: level.inline.clone(),
                                 path: path_attribute(&attrs),
+                                cfg: condition,
                             })
                         }
                         Some(TokenTree::Group(g))
                             if g.delimiter() == Delimiter::Brace && enabled =>
                         {
-                            inline.push(unraw(name));
-                            walk(g.stream(), inline, cfg, out);
-                            inline.pop();
+                            let mut inner = Level {
+                                inline: level.inline.clone(),
+                                condition,
+                            };
+                            inner.inline.push(unraw(name));
+                            walk(g.stream(), &mut inner, cfg, out);
                         }
                         _ => {}
                     }
@@ -148,5 +177,15 @@ mod tests {
             .map(|m| format!("{}{}", m.inline.join("/"), m.name))
             .collect();
         assert_eq!(raw, ["type", "matchin"]);
+    }
+
+    #[test]
+    fn undecided_cfgs_carry_down_to_the_mods_inside() {
+        let text = "#![cfg(u)]\n#[cfg(v)] mod a; mod b; #[cfg(w)] mod c { #![cfg(x)] mod d; }";
+        let conditions: Vec<String> = from_tokens(text, &CfgSet::default())
+            .into_iter()
+            .map(|m| format!("{}:{}", m.name, m.cfg.unwrap_or_default()))
+            .collect();
+        assert_eq!(conditions, ["a:all(u,v)", "b:u", "d:all(u,w,x)"]);
     }
 }

@@ -38,6 +38,9 @@ pub(crate) struct Scope<'w> {
     externs: &'w [(String, String)],
     /// The names tallyho goes by in this package.
     tallyho: &'w [String],
+    /// The crate root's `extern crate` items (alias, crate): in Rust 2018 they join the
+    /// extern prelude, so every module of the crate can name them.
+    prelude: Vec<(String, String)>,
     /// Paths into other modules, followed once every file is scanned.
     resolver: Option<Resolver<'w>>,
 }
@@ -60,8 +63,46 @@ impl<'w> Scope<'w> {
             },
             externs,
             tallyho,
+            prelude: Vec::new(),
             resolver: None,
         }
+    }
+
+    /// This scope with the crate root's `extern crate` names in the extern prelude.
+    pub(crate) fn with_prelude(mut self, prelude: &[(String, String)]) -> Self {
+        self.prelude = prelude.to_vec();
+        self
+    }
+
+    /// What the `extern crate` items among a crate root's `items` add to the extern prelude,
+    /// as (name, crate): `extern crate tallyho as th;` is `th` for tallyho in every module,
+    /// `extern crate self as me;` is `me` for this crate.
+    pub(crate) fn extern_prelude<'i>(
+        &self,
+        items: impl IntoIterator<Item = &'i Item>,
+    ) -> Vec<(String, String)> {
+        let crates = items.into_iter().filter_map(|item| match item {
+            Item::ExternCrate(item) => Some(item),
+            _ => None,
+        });
+        crates
+            .filter_map(|item| {
+                let name = item.ident.to_string();
+                let alias = item.rename.as_ref().map_or(&item.ident, |(_, r)| r);
+                let krate = match name.as_str() {
+                    "self" if item.rename.is_none() => return None,
+                    "self" => self.data.path.first().cloned()?,
+                    _ => self.extern_crate(&name).unwrap_or(&name).to_owned(),
+                };
+                Some((alias.to_string(), krate))
+            })
+            .collect()
+    }
+
+    /// The crates this module can name by a single identifier besides the package's
+    /// dependencies: the crate root's `extern crate` items.
+    pub(crate) fn prelude(&self) -> &[(String, String)] {
+        &self.prelude
     }
 
     /// A module's scope as scanned, with `resolver` to follow paths into other modules.
@@ -77,6 +118,7 @@ impl<'w> Scope<'w> {
             data: data.clone(),
             externs,
             tallyho,
+            prelude: Vec::new(),
             resolver: Some(resolver),
         }
     }
@@ -85,7 +127,8 @@ impl<'w> Scope<'w> {
     pub(crate) fn child(&self, name: &str) -> Scope<'w> {
         let mut module = self.module.clone();
         module.push(name.to_owned());
-        let mut child = Scope::new(self.crate_name, module, self.externs, self.tallyho);
+        let mut child = Scope::new(self.crate_name, module, self.externs, self.tallyho)
+            .with_prelude(&self.prelude);
         child.resolver = self.resolver;
         child
     }
@@ -268,6 +311,9 @@ impl<'w> Scope<'w> {
     /// The crate a path's first segment names, if it names one, by its own name (tallyho
     /// as [`TALLYHO`], whatever this package calls it).
     fn extern_crate<'s>(&'s self, name: &'s str) -> Option<&'s str> {
+        if let Some((_, krate)) = self.prelude.iter().find(|(alias, _)| alias == name) {
+            return Some(krate);
+        }
         if self.tallyho.iter().any(|t| t == name) {
             return Some(TALLYHO);
         }
