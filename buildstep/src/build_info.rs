@@ -64,15 +64,21 @@ pub(crate) fn revision(root: &Path) -> (String, Vec<PathBuf>) {
     (found.unwrap_or_default(), watched)
 }
 
-/// `.git` at `root`: a folder, or a file naming one (`gitdir: ...`, a worktree).
+/// The git directory of the checkout holding `root`, found as git finds it: the nearest
+/// `.git` at `root` or above (a workspace may sit in a subfolder of its repository).
 fn git_dir(root: &Path) -> Option<PathBuf> {
-    let dot_git = root.join(".git");
+    root.ancestors().find_map(dot_git)
+}
+
+/// `.git` in `dir`: a folder, or a file naming one (`gitdir: ...`, a worktree).
+fn dot_git(dir: &Path) -> Option<PathBuf> {
+    let dot_git = dir.join(".git");
     if dot_git.is_dir() {
         return Some(dot_git);
     }
     let text = fs::read_to_string(&dot_git).ok()?;
-    let dir = text.trim().strip_prefix("gitdir:")?.trim();
-    Some(root.join(dir))
+    let named = text.trim().strip_prefix("gitdir:")?.trim();
+    Some(dir.join(named))
 }
 
 /// The hash `reference` has in a `packed-refs` file.
@@ -130,7 +136,7 @@ mod tests {
         let root = tempfile::tempdir().expect("temp dir");
         let git = root.path().join(".git");
         fs::create_dir_all(git.join("refs/heads")).expect("refs");
-        assert_eq!(revision(&root.path().join("none")).0, "");
+        assert_eq!(revision(root.path()).0, "", "no HEAD yet");
         let a = "0123456789abcdef0123456789abcdef01234567";
         let b = "89abcdef0123456789abcdef0123456789abcdef";
         fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("HEAD");
@@ -149,6 +155,8 @@ mod tests {
         );
         fs::write(git.join("HEAD"), format!("{b}\n")).expect("detached");
         assert_eq!(revision(root.path()).0, b);
+        // A workspace in a subfolder of the repository has the repository's revision.
+        assert_eq!(revision(&root.path().join("fixtures/shop")).0, b);
         fs::write(git.join("HEAD"), "garbage").expect("broken");
         assert_eq!(revision(root.path()).0, "");
     }

@@ -222,7 +222,7 @@ fn manifest_writes_checks_and_refuses_errors() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         text(&out.stderr),
-        format!("tallyho: wrote {file} (9 metrics, 1 service)\n")
+        format!("tallyho: wrote {file} (21 metrics, 1 service)\n")
     );
     std::fs::write(
         file,

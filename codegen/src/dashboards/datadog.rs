@@ -26,7 +26,7 @@ pub(crate) fn dashboard(view: &ServiceView<'_>) -> Value {
                 "definition": {
                     "type": "group",
                     "layout_type": "ordered",
-                    "title": format!("Crate {crate_name}"),
+                    "title": ServiceView::group_title(crate_name, &metrics),
                     "show_title": true,
                     "widgets": widgets,
                 }

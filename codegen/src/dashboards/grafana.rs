@@ -24,9 +24,10 @@ const DASHBOARD: Scope<'static> = Scope {
 pub(crate) fn dashboard(view: &ServiceView<'_>) -> Value {
     let mut layout = Layout::default();
     let mut panels = vec![row(&mut layout, "Overview")];
-    panels.extend(overview(&mut layout, view));
+    panels.extend(overview(&mut layout, view, DASHBOARD));
     for (crate_name, metrics) in view.crates() {
-        panels.push(row(&mut layout, &format!("Crate {crate_name}")));
+        let title = ServiceView::group_title(crate_name, &metrics);
+        panels.push(row(&mut layout, &title));
         for metric in metrics {
             panels.extend(metric_panels(&mut layout, metric));
         }

@@ -1,28 +1,46 @@
-//! The overview row: what Prometheus knows of every service today, whatever it declares.
+//! The overview row: what Prometheus knows of every service today, whatever it declares,
+//! and for a service that records request metrics, its traffic, errors, latency and
+//! requests in flight by route.
 //!
-//! Each panel is one function in [`OVERVIEW`]; when tallyho emits request metrics
-//! (`http_server_requests_total`, `http_server_request_duration_seconds`, in-flight
-//! requests), their panels are one more function each in that list.
+//! Each panel is one function in [`OVERVIEW`], `None` where the service lacks what it shows.
 
 use serde_json::Value;
+use tallyho_spec::builtin::http;
 
 use crate::dashboards::layout::Layout;
 use crate::dashboards::panels::{stat, timeseries, PanelText, Query};
+use crate::dashboards::promql::{self, Scope};
 use crate::dashboards::view::ServiceView;
 
 /// Every scraped series of the service on the dashboard (the runtime labels each one; the
 /// `instance` matcher leaves out what recording rules derive from them).
 const SERVICE_SERIES: &str = "{service=\"$service\", instance!=\"\"}";
 
-/// One overview panel.
-type OverviewPanel = fn(&mut Layout, &ServiceView<'_>) -> Value;
+/// One overview panel, `None` where the service has nothing for it.
+type OverviewPanel = fn(&mut Layout, &ServiceView<'_>, Scope<'_>) -> Option<Value>;
 
 /// The overview panels, in order.
-const OVERVIEW: &[OverviewPanel] = &[instances, series, series_by_instance, scrape_duration];
+const OVERVIEW: &[OverviewPanel] = &[
+    instances,
+    series,
+    series_by_instance,
+    scrape_duration,
+    requests,
+    server_errors,
+    latency,
+    in_flight,
+];
 
-/// The overview row's panels.
-pub(crate) fn overview(layout: &mut Layout, view: &ServiceView<'_>) -> Vec<Value> {
-    OVERVIEW.iter().map(|panel| panel(layout, view)).collect()
+/// The overview row's panels, their queries in `scope`.
+pub(crate) fn overview(
+    layout: &mut Layout,
+    view: &ServiceView<'_>,
+    scope: Scope<'_>,
+) -> Vec<Value> {
+    OVERVIEW
+        .iter()
+        .filter_map(|panel| panel(layout, view, scope))
+        .collect()
 }
 
 fn query(expr: String, legend: &str) -> Vec<Query> {
@@ -33,7 +51,7 @@ fn query(expr: String, legend: &str) -> Vec<Query> {
 }
 
 /// Instances exporting the service's metrics.
-fn instances(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
+fn instances(layout: &mut Layout, _: &ServiceView<'_>, _: Scope<'_>) -> Option<Value> {
     let text = PanelText {
         title: "Instances".to_owned(),
         description: "Scrape targets currently exporting this service's series.".to_owned(),
@@ -42,11 +60,11 @@ fn instances(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
             "instances",
         ),
     };
-    stat(layout, text, "short")
+    Some(stat(layout, text, "short"))
 }
 
 /// Series exported, beside the manifest's count and budget.
-fn series(layout: &mut Layout, view: &ServiceView<'_>) -> Value {
+fn series(layout: &mut Layout, view: &ServiceView<'_>, _: Scope<'_>) -> Option<Value> {
     let text = PanelText {
         title: "Series".to_owned(),
         description: format!(
@@ -56,11 +74,11 @@ fn series(layout: &mut Layout, view: &ServiceView<'_>) -> Value {
         ),
         queries: query(format!("count({SERVICE_SERIES})"), "series"),
     };
-    stat(layout, text, "short")
+    Some(stat(layout, text, "short"))
 }
 
 /// Series per instance over time: a jump is a new label value or a new metric.
-fn series_by_instance(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
+fn series_by_instance(layout: &mut Layout, _: &ServiceView<'_>, _: Scope<'_>) -> Option<Value> {
     let text = PanelText {
         title: "Series by instance".to_owned(),
         description: "Series each instance exports; a step up is a new label value or metric."
@@ -70,11 +88,11 @@ fn series_by_instance(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
             "{{instance}}",
         ),
     };
-    timeseries(layout, text, "short")
+    Some(timeseries(layout, text, "short"))
 }
 
 /// How long each scrape of the service takes.
-fn scrape_duration(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
+fn scrape_duration(layout: &mut Layout, _: &ServiceView<'_>, _: Scope<'_>) -> Option<Value> {
     let text = PanelText {
         title: "Scrape duration".to_owned(),
         description: "Time Prometheus takes to scrape each instance's /metrics.".to_owned(),
@@ -86,5 +104,76 @@ fn scrape_duration(layout: &mut Layout, _: &ServiceView<'_>) -> Value {
             "{{instance}}",
         ),
     };
-    timeseries(layout, text, "s")
+    Some(timeseries(layout, text, "s"))
+}
+
+/// Requests per second by route.
+fn requests(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) -> Option<Value> {
+    let metric = view.builtin(http::REQUESTS.name)?;
+    let text = PanelText {
+        title: "Requests by route".to_owned(),
+        description: "HTTP requests served per second, by route template (`__unmatched__`: \
+                      requests no route matched)."
+            .to_owned(),
+        queries: query(
+            promql::counter_rate(metric, &[http::ROUTE_LABEL], scope),
+            &format!("{{{{{}}}}}", http::ROUTE_LABEL),
+        ),
+    };
+    Some(timeseries(layout, text, "reqps"))
+}
+
+/// The share of requests answered with a server error (5xx).
+fn server_errors(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) -> Option<Value> {
+    let metric = view.builtin(http::REQUESTS.name)?;
+    let text = PanelText {
+        title: "Server errors".to_owned(),
+        description: "Share of HTTP requests answered with a 5xx status, by route.".to_owned(),
+        queries: query(
+            promql::share_by(
+                metric,
+                &format!("{}=~\"5..\"", http::STATUS_CODE_LABEL),
+                &[http::ROUTE_LABEL],
+                scope,
+            ),
+            &format!("{{{{{}}}}}", http::ROUTE_LABEL),
+        ),
+    };
+    Some(timeseries(layout, text, "percentunit"))
+}
+
+/// Median and 99th percentile request duration by route.
+fn latency(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) -> Option<Value> {
+    let metric = view.builtin(http::REQUEST_DURATION.name)?;
+    let by_route = [http::ROUTE_LABEL];
+    let queries = [(0.5, "p50"), (0.99, "p99")]
+        .into_iter()
+        .map(|(q, name)| Query {
+            expr: promql::quantile(metric, q, &by_route, scope),
+            legend: format!("{name} {{{{{}}}}}", http::ROUTE_LABEL),
+        })
+        .collect();
+    let text = PanelText {
+        title: "Request duration by route".to_owned(),
+        description: "Median and 99th percentile time to answer, by route template, estimated \
+                      from the duration histogram's buckets."
+            .to_owned(),
+        queries,
+    };
+    Some(timeseries(layout, text, "s"))
+}
+
+/// Requests being served now, by route.
+fn in_flight(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) -> Option<Value> {
+    let metric = view.builtin(http::ACTIVE_REQUESTS.name)?;
+    let text = PanelText {
+        title: "Requests in flight".to_owned(),
+        description: "HTTP requests being served now, by route template, across instances."
+            .to_owned(),
+        queries: query(
+            promql::gauge_sum(metric, &[http::ROUTE_LABEL], scope),
+            &format!("{{{{{}}}}}", http::ROUTE_LABEL),
+        ),
+    };
+    Some(timeseries(layout, text, "short"))
 }

@@ -109,17 +109,22 @@ pub(crate) fn heatmap(metric: &Metric, scope: Scope<'_>) -> String {
 
 /// The share of a counter's events whose outcome label has an error value.
 pub(crate) fn error_ratio(metric: &Metric, outcome: &Outcome<'_>, scope: Scope<'_>) -> String {
+    share_by(metric, &outcome.matcher(), &[], scope)
+}
+
+/// The share of a counter's events matching `matcher`, by `keys`.
+pub(crate) fn share_by(metric: &Metric, matcher: &str, keys: &[&str], scope: Scope<'_>) -> String {
     let name = series_name(metric);
-    let errors = format!(
+    let matching = format!(
         "rate({}[{}])",
-        selector(&name, scope, &[outcome.matcher()]),
+        selector(&name, scope, &[matcher.to_owned()]),
         scope.window
     );
     let all = format!("rate({}[{}])", selector(&name, scope, &[]), scope.window);
     format!(
         "{} / {}",
-        sum_by(&[], scope, &errors),
-        sum_by(&[], scope, &all)
+        sum_by(keys, scope, &matching),
+        sum_by(keys, scope, &all)
     )
 }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use tallyho_spec::builtin::{build_info, process};
 use tallyho_spec::Kind;
 
 use crate::dashboards::objectives::{Bad, Resolved};
@@ -132,7 +133,11 @@ pub(crate) fn rules<'m>(view: &ServiceView<'m>) -> RuleSet<'m> {
         keep_service: true,
     };
     let metrics = view.metrics();
-    let mut recording: Vec<Rule> = metrics.iter().flat_map(|m| record(m, scope)).collect();
+    let mut recording: Vec<Rule> = metrics
+        .iter()
+        .filter(|m| aggregates(m))
+        .flat_map(|m| record(m, scope))
+        .collect();
     let mut alerts: Vec<AlertCase<'m>> = metrics
         .iter()
         .filter_map(|m| error_ratio_alert(m, service))
@@ -155,6 +160,13 @@ pub(crate) fn rules<'m>(view: &ServiceView<'m>) -> RuleSet<'m> {
         file: RuleFile { groups },
         alerts,
     }
+}
+
+/// Whether a service-wide aggregate of `metric` means something: not for the process
+/// metrics (a sum of start times or file limits across instances) nor the build info.
+fn aggregates(metric: &Metric) -> bool {
+    let per_process = process::METRICS.iter().chain([&build_info::METRIC]);
+    !(metric.builtin && per_process.into_iter().any(|p| p.name == metric.name))
 }
 
 /// `service_<label>_…`: the labels a recorded series keeps.

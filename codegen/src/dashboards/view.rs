@@ -21,13 +21,22 @@ pub(crate) struct ServiceView<'m> {
 }
 
 impl<'m> ServiceView<'m> {
-    /// The service's metrics, in manifest (name) order.
+    /// The service's metrics, in manifest (name) order; a built-in metric listed per service
+    /// (the request metrics, over each service's routes) only as this service's.
     pub(crate) fn metrics(&self) -> Vec<&'m Metric> {
         self.manifest
             .metrics
             .iter()
             .filter(|m| self.service.metrics.contains(&m.name))
+            .filter(|m| m.service.as_ref().is_none_or(|s| *s == self.service.name))
             .collect()
+    }
+
+    /// The built-in metric `name` of this service, when it exports it.
+    pub(crate) fn builtin(&self, name: &str) -> Option<&'m Metric> {
+        self.metrics()
+            .into_iter()
+            .find(|m| m.builtin && m.name == name)
     }
 
     /// The metrics grouped by declaring crate, crates by name.
@@ -37,6 +46,16 @@ impl<'m> ServiceView<'m> {
             crates.entry(&metric.crate_name).or_default().push(metric);
         }
         crates
+    }
+
+    /// The title of the row (Grafana) or group (Datadog) of one crate's metrics: the
+    /// runtime's built-in metrics are tallyho's, not a crate of the service's.
+    pub(crate) fn group_title(crate_name: &str, metrics: &[&Metric]) -> String {
+        if metrics.iter().all(|m| m.builtin) {
+            "Built-in metrics (tallyho)".to_owned()
+        } else {
+            format!("Crate {crate_name}")
+        }
     }
 
     /// A series every instance of the service exports from its first scrape (its first
