@@ -32,7 +32,12 @@ pub struct BuiltinMetric {
 }
 
 impl BuiltinMetric {
-    const fn scalar(name: &'static str, kind: Kind, value_type: ValueType, help: &'static str) -> Self {
+    const fn scalar(
+        name: &'static str,
+        kind: Kind,
+        value_type: ValueType,
+        help: &'static str,
+    ) -> Self {
         BuiltinMetric {
             name,
             kind,

@@ -8,6 +8,7 @@
 mod check;
 mod gather;
 mod load;
+mod par;
 mod report;
 
 use std::path::Path;
