@@ -7,10 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
 use serde::{Deserialize, Serialize};
 
+use metadata::{Metadata, PackageId};
+
 use crate::model::Declaration;
+
+mod metadata;
 
 /// The runtime's package: its own metrics are built in, never scanned.
 const RUNTIME: &str = "tallyho";
@@ -99,18 +102,12 @@ impl Workspace {
     /// Loads the workspace containing `manifest_path` (a `Cargo.toml`), or the current
     /// directory's when `None`, with its resolved dependency graph (`--offline`).
     pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, WorkspaceError> {
-        let mut command = MetadataCommand::new();
-        command.other_options(vec![
+        let options = [
             "--offline".to_owned(),
             "--filter-platform".to_owned(),
             target_platform(),
-        ]);
-        if let Some(path) = manifest_path {
-            command.manifest_path(path);
-        }
-        let metadata = command
-            .exec()
-            .map_err(|err| WorkspaceError(metadata_error(err)))?;
+        ];
+        let metadata = metadata::run(manifest_path, &options).map_err(WorkspaceError)?;
         Ok(Workspace::from_metadata(&metadata))
     }
 
@@ -123,7 +120,7 @@ impl Workspace {
             .collect();
         packages.sort_by(|a, b| (a.external, &a.name).cmp(&(b.external, &b.name)));
         Workspace {
-            root: metadata.workspace_root.clone().into_std_path_buf(),
+            root: metadata.workspace_root.clone(),
             packages,
             runtime_features: graph.runtime_features(),
         }
@@ -201,14 +198,11 @@ impl<'m> Graph<'m> {
             let normal = node
                 .deps
                 .iter()
-                .filter(|d| d.dep_kinds.iter().any(|k| k.kind == DependencyKind::Normal))
+                .filter(|d| d.dep_kinds.iter().any(|k| k.is_normal()))
                 .map(|d| (d.name.clone(), &d.pkg))
                 .collect();
             deps.insert(&node.id, normal);
-            features.insert(
-                &node.id,
-                node.features.iter().map(|f| f.to_string()).collect(),
-            );
+            features.insert(&node.id, node.features.clone());
         }
         Graph {
             metadata,
@@ -232,7 +226,7 @@ impl<'m> Graph<'m> {
     }
 
     fn name(&self, id: &PackageId) -> &'m str {
-        self.metadata[id].name.as_str()
+        self.metadata.package(id).name.as_str()
     }
 
     /// The members, and every package they link that reaches tallyho (the runtime aside).
@@ -272,36 +266,36 @@ impl<'m> Graph<'m> {
 
     /// The package `id`, its dependency edges kept to the packages `analyzed`.
     fn package(&self, id: &PackageId, analyzed: &[&PackageId]) -> Package {
-        let package = &self.metadata[id];
+        let package = self.metadata.package(id);
         let external = !self.members.contains(id);
         let target = |kind: &'static str| {
             package
                 .targets
                 .iter()
-                .filter(move |t| t.kind.iter().any(|k| k.to_string() == kind))
+                .filter(move |t| t.kind.iter().any(|k| k == kind))
                 .map(|t| Target {
                     crate_name: t.name.replace('-', "_"),
                     name: t.name.clone(),
-                    src_path: t.src_path.clone().into_std_path_buf(),
+                    src_path: t.src_path.clone(),
                 })
         };
         let deps = self.deps.get(id).cloned().unwrap_or_default();
         let crate_of = |dep: &PackageId| {
-            let targets = &self.metadata[dep].targets;
-            let lib = targets.iter().find(|t| t.is_lib() || t.is_proc_macro());
+            let targets = &self.metadata.package(dep).targets;
+            let lib = targets.iter().find(|t| t.is_lib_or_proc_macro());
             lib.map_or_else(
                 || self.name(dep).replace('-', "_"),
                 |t| t.name.replace('-', "_"),
             )
         };
         Package {
-            name: package.name.to_string(),
-            version: package.version.to_string(),
+            name: package.name.clone(),
+            version: package.version.clone(),
             external,
             dir: package
                 .manifest_path
                 .parent()
-                .map(|p| p.as_std_path().to_owned())
+                .map(Path::to_owned)
                 .unwrap_or_default(),
             lib: target("lib").next().or_else(|| target("proc-macro").next()),
             bins: if external {
@@ -326,18 +320,5 @@ impl<'m> Graph<'m> {
                 .collect(),
             features: self.features.get(id).cloned().unwrap_or_default(),
         }
-    }
-}
-
-/// Cargo's own message, without the command line noise around it.
-fn metadata_error(err: cargo_metadata::Error) -> String {
-    match err {
-        cargo_metadata::Error::CargoMetadata { stderr } => {
-            format!(
-                "cargo metadata failed: {}",
-                stderr.trim().trim_start_matches("error: ")
-            )
-        }
-        other => format!("cargo metadata failed: {other}"),
     }
 }

@@ -13,11 +13,27 @@ fn run(dir: &Path) -> Analysis {
     analyze(Some(&dir.join("Cargo.toml"))).unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
 }
 
+/// Every finding as people read it: drawn by miette with the `fancy` feature (as `cargo
+/// tallyho` shows them), else in plain text (as the build step prints them).
 fn human(analysis: &Analysis) -> String {
+    #[cfg(feature = "fancy")]
+    let render = |f| render::human(&analysis.sources, f, false);
+    #[cfg(not(feature = "fancy"))]
+    let render = |f| render::plain(&analysis.sources, f);
     analysis
         .findings
         .iter()
-        .map(|f| render::human(&analysis.sources, f, false))
+        .map(render)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every finding as the build step prints it (cargo warnings, `compile_error!`s).
+fn plain(analysis: &Analysis) -> String {
+    analysis
+        .findings
+        .iter()
+        .map(|f| render::plain(&analysis.sources, f))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -102,7 +118,9 @@ fn each_rule_fixture_violates_exactly_its_rule() {
         for finding in &analysis.findings {
             assert_eq!(finding.code.code(), code, "{folder}: {}", finding.message);
         }
+        #[cfg(feature = "fancy")]
         insta::assert_snapshot!(format!("{folder}.human"), human(&analysis));
+        insta::assert_snapshot!(format!("{folder}.plain"), plain(&analysis));
         insta::assert_snapshot!(format!("{folder}.json"), render::json(&analysis));
     }
 }
@@ -237,7 +255,10 @@ fn located(analysis: &Analysis) -> String {
 #[test]
 fn the_module_tree_and_cfg_decide_what_ships() {
     let analysis = run(&fixtures().join("module-tree"));
+    #[cfg(feature = "fancy")]
     insta::assert_snapshot!("module_tree", located(&analysis));
+    #[cfg(not(feature = "fancy"))]
+    assert!(located(&analysis).contains("cache_hits src/slow.rs:4:41"));
 }
 
 #[test]

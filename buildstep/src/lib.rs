@@ -316,13 +316,14 @@ impl Builder {
     }
 }
 
-/// The findings of `severity`, each rendered as rustc would, without color.
+/// The findings of `severity`, each rendered as rustc would, as plain text: cargo prefixes
+/// each warning line, and rustc each `compile_error!`, with its own `warning:` or `error:`.
 fn rendered(analysis: &Analysis, severity: Severity) -> Vec<String> {
     analysis
         .findings
         .iter()
         .filter(|f| f.severity == severity)
-        .map(|f| render::human(&analysis.sources, f, false))
+        .map(|f| render::plain(&analysis.sources, f))
         .collect()
 }
 

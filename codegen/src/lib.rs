@@ -5,11 +5,13 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "dashboards")]
 mod dashboards;
 mod diff;
 mod manifest;
 mod registry;
 
+#[cfg(feature = "dashboards")]
 pub use dashboards::{
     dashboard_uid, generate as generate_dashboards, DashboardError, GeneratedFile, Outputs,
     DEFAULT_GRAFANA_PATH, ERROR_VALUES, OUTCOME_KEYS,

@@ -245,7 +245,7 @@ fn a_metric_error_fails_the_build_with_the_rendered_diagnostic() {
     let stderr = text(&output.stderr);
     // The build script succeeds; rustc reports the finding where the registry is included.
     assert!(stderr.contains("error: cardinality.metric"), "{stderr}");
-    assert!(stderr.contains("╭─[src/main.rs:10:65]"), "{stderr}");
+    assert!(stderr.contains("--> src/main.rs:10:65"), "{stderr}");
     assert!(stderr.contains("help: narrow the widest label"), "{stderr}");
 }
 
@@ -261,7 +261,7 @@ fn warnings_build_and_show_as_cargo_warnings() {
     );
     assert!(
         stderr.contains(&format!(
-            "{prefix}  help: record seconds and name it `page_render_seconds`"
+            "{prefix}  = help: record seconds and name it `page_render_seconds`"
         )),
         "{stderr}"
     );

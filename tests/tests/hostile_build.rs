@@ -58,7 +58,7 @@ fn deep_nesting_fails_the_build_with_a_finding_naming_the_file() {
         stderr.contains("Error: tallyho found 1 metric error"),
         "{stderr}"
     );
-    assert!(stderr.contains("╭─[src/deep.rs:"), "{stderr}");
+    assert!(stderr.contains("--> src/deep.rs:"), "{stderr}");
     // A file no `mod` mounts is not compiled, so the analyzer does not read it either.
     assert!(!stderr.contains("unmounted.rs"), "{stderr}");
     assert!(stderr.contains("source.too_large"), "{stderr}");

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use memchr::memmem::Finder;
-use rayon::prelude::*;
 
 use super::reexports;
+use super::par::*;
 use crate::analysis::Stats;
 use crate::catalogue::Rule;
 use crate::cfg::CfgSet;
@@ -117,7 +117,7 @@ fn step(
     workspace: &Workspace,
     places: &Places,
     finders: &[Finder<'_>],
-    pool: &Option<rayon::ThreadPool>,
+    pool: &Pool,
     progress: &mut Progress<'_>,
     sources: &mut SourceMap,
 ) -> Vec<SourcePath> {
@@ -169,7 +169,7 @@ fn parse_reexports(
     progress: &mut Progress<'_>,
     workspace: &Workspace,
     places: &Places,
-    pool: &Option<rayon::ThreadPool>,
+    pool: &Pool,
     sources: &mut SourceMap,
 ) {
     loop {
@@ -434,23 +434,6 @@ fn reaching(workspace: &Workspace) -> Vec<bool> {
         .iter()
         .map(|p| reaching.contains(p.name.as_str()))
         .collect()
-}
-
-/// The parser's recursion, bounded by the scan's pre-scan, wants [`scan::PARSE_STACK`].
-fn pool() -> Option<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .stack_size(scan::PARSE_STACK)
-        .build()
-        .ok()
-}
-
-/// Runs `f` on `pool`, or on one thread with the parsing stack if no pool could be built
-/// (never on a thread with less).
-fn in_pool<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
-    match pool {
-        Some(pool) => pool.install(f),
-        None => scan::on_parse_stack(f),
-    }
 }
 
 /// What a file's scan depends on besides its text: the cache key beside its stamp.

@@ -9,6 +9,7 @@ mod check;
 mod gather;
 mod load;
 mod reexports;
+mod par;
 mod report;
 
 use std::path::Path;

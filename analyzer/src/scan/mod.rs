@@ -31,7 +31,10 @@ pub(crate) use routes::{Inner, RawRouter, RouteEntry, RoutePath};
 pub(crate) use scope::ModuleScope;
 use scope::{segments, Resolver, Scope, TALLYHO};
 
-pub(crate) use depth::{on_parse_stack, MAX_DEPTH, PARSE_STACK};
+pub(crate) use depth::{on_parse_stack, MAX_DEPTH};
+// The gather stage's pool threads get this stack (`parallel`); without a pool, `on_parse_stack`.
+#[cfg(feature = "parallel")]
+pub(crate) use depth::PARSE_STACK;
 
 /// Where a file sits: its crate and module, and the crate names visible from it.
 pub(crate) struct FileContext<'w> {
