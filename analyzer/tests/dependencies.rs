@@ -144,10 +144,18 @@ fn a_git_dependency_declaring_metrics_is_analyzed_with_its_package_and_version()
     assert_eq!(declaration["version"], "0.3.1", "{declaration}");
     let summary: serde_json::Value = serde_json::from_str(&render::json(&analysis)).expect("JSON");
     assert_eq!(summary["findings"], serde_json::json!([]), "{summary}");
+    // The service's own metrics, beside the runtime's built-in ones (process, build info).
     let services: Vec<String> = analysis
         .services
         .iter()
-        .map(|s| format!("{} {:?} {:?}", s.name, s.packages, s.metrics))
+        .map(|s| {
+            let declared: Vec<&String> = s
+                .metrics
+                .iter()
+                .filter(|m| !analysis.builtins.iter().any(|b| b.metric.name == m.as_str()))
+                .collect();
+            format!("{} {:?} {declared:?}", s.name, s.packages)
+        })
         .collect();
     assert_eq!(
         services,
