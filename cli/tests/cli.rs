@@ -504,7 +504,7 @@ fn changed_shop_manifest() -> tallyho_codegen::Manifest {
         .unwrap()
         .push("replica".into());
     lookups.series = 6;
-    manifest.services[0].series = 217;
+    manifest.services[0].series += 4;
     manifest
 }
 
