@@ -152,7 +152,12 @@ fn a_git_dependency_declaring_metrics_is_analyzed_with_its_package_and_version()
             let declared: Vec<&String> = s
                 .metrics
                 .iter()
-                .filter(|m| !analysis.builtins.iter().any(|b| b.metric.name == m.as_str()))
+                .filter(|m| {
+                    !analysis
+                        .builtins
+                        .iter()
+                        .any(|b| b.metric.name == m.as_str())
+                })
                 .collect();
             format!("{} {:?} {declared:?}", s.name, s.packages)
         })

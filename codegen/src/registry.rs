@@ -161,34 +161,55 @@ fn builtins_fn(services: &[&Service]) -> TokenStream {
             fn builtins() {}
         };
     }
-    let arms = services.iter().map(|s| {
-        let binary = &s.binary;
-        let requests = s.requests.as_ref().map(|set| {
-            let (routes, methods) = (&set.routes, &set.methods);
-            let max_routes = Literal::usize_unsuffixed(set.max_routes);
-            quote! {
-                tallyho::requests::declare(&tallyho::requests::RouteSet {
-                    routes: &[#(#routes),*],
-                    methods: &[#(#methods),*],
-                    max_routes: #max_routes,
-                });
+    let arms: Vec<(&String, TokenStream)> = services
+        .iter()
+        .map(|s| (&s.binary, builtin_calls(s)))
+        .collect();
+    let body = match arms.as_slice() {
+        // One service: a `match` of one arm is what clippy's `single_match` rejects.
+        [(binary, calls)] => quote! {
+            if option_env!("CARGO_BIN_NAME") == Some(#binary) {
+                #calls
             }
-        });
-        let process = s
-            .process_metrics
-            .then(|| quote! { tallyho::register_process_metrics(); });
-        let build_info = build_info();
-        quote! { Some(#binary) => { #requests #process #build_info } }
-    });
+        },
+        _ => {
+            let arms = arms
+                .iter()
+                .map(|(binary, calls)| quote! { Some(#binary) => { #calls } });
+            quote! {
+                match option_env!("CARGO_BIN_NAME") {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+    };
     quote! {
         /// Registers the runtime's built-in metrics the binary being compiled exports.
         fn builtins() {
-            match option_env!("CARGO_BIN_NAME") {
-                #(#arms)*
-                _ => {}
-            }
+            #body
         }
     }
+}
+
+/// The calls registering one service's built-in metrics.
+fn builtin_calls(s: &Service) -> TokenStream {
+    let requests = s.requests.as_ref().map(|set| {
+        let (routes, methods) = (&set.routes, &set.methods);
+        let max_routes = Literal::usize_unsuffixed(set.max_routes);
+        quote! {
+            tallyho::requests::declare(&tallyho::requests::RouteSet {
+                routes: &[#(#routes),*],
+                methods: &[#(#methods),*],
+                max_routes: #max_routes,
+            });
+        }
+    });
+    let process = s
+        .process_metrics
+        .then(|| quote! { tallyho::register_process_metrics(); });
+    let build_info = build_info();
+    quote! { #requests #process #build_info }
 }
 
 /// `tallyho::set_build_info(..)`: the package version, and the values the build step passes

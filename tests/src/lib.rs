@@ -10,6 +10,15 @@ pub use serde_json;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// Whether a scrape may lack `metric` on this platform: a process metric the runtime leaves
+/// out rather than export a made-up value (`process_virtual_memory_max_bytes` when the address
+/// space is unlimited).
+pub fn may_be_left_out(metric: &str) -> bool {
+    tallyho_spec::builtin::process::METRICS
+        .iter()
+        .any(|m| m.name == metric)
+}
+
 /// Whether this is a CI run: `CI` set to anything but empty, `0`, `false` or `no` (CI
 /// services set `true`, `1` or `TRUE`).
 pub fn is_ci() -> bool {

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use memchr::memmem::Finder;
 
-use super::reexports;
 use super::par::*;
+use super::reexports;
 use crate::analysis::Stats;
 use crate::catalogue::Rule;
 use crate::cfg::CfgSet;

@@ -8,8 +8,8 @@
 mod check;
 mod gather;
 mod load;
-mod reexports;
 mod par;
+mod reexports;
 mod report;
 
 use std::path::Path;
