@@ -1,9 +1,11 @@
-//! A Datadog dashboard per service (`layout_type: ordered`): a group per declaring crate with
+//! A Datadog dashboard per service (`layout_type: ordered`): an overview group for a service
+//! recording request metrics, then a group per declaring crate with
 //! timeseries widgets in the formulas-and-queries form, over the series as the Datadog
 //! exporter names them (`tallyho_spec::datadog_metric_names`: counters as COUNT deltas under
 //! the bare name, histograms as `.count`, `.sum` and `.bucket` with `upper_bound`).
 
 use serde_json::{json, Value};
+use tallyho_spec::builtin::http;
 use tallyho_spec::{
     datadog_histogram_part, datadog_tag, sanitize_tag_part, Kind, DATADOG_BUCKET_TAG,
 };
@@ -17,22 +19,19 @@ const SERVICE_SCOPE: &str = "$service";
 
 /// The dashboard JSON of one service, as `POST /api/v1/dashboard` takes it.
 pub(crate) fn dashboard(view: &ServiceView<'_>) -> Value {
-    let groups: Vec<Value> = view
-        .crates()
-        .into_iter()
-        .map(|(crate_name, metrics)| {
-            let widgets: Vec<Value> = metrics.iter().flat_map(|m| widgets(m)).collect();
-            json!({
-                "definition": {
-                    "type": "group",
-                    "layout_type": "ordered",
-                    "title": ServiceView::group_title(crate_name, &metrics),
-                    "show_title": true,
-                    "widgets": widgets,
-                }
-            })
+    let crates = view.crates().into_iter().map(|(crate_name, metrics)| {
+        let widgets: Vec<Value> = metrics.iter().flat_map(|m| widgets(m)).collect();
+        json!({
+            "definition": {
+                "type": "group",
+                "layout_type": "ordered",
+                "title": ServiceView::group_title(crate_name, &metrics),
+                "show_title": true,
+                "widgets": widgets,
+            }
         })
-        .collect();
+    });
+    let groups: Vec<Value> = overview(view).into_iter().chain(crates).collect();
     let service = &view.service.name;
     json!({
         "title": format!("{service} · tallyho metrics"),
@@ -47,6 +46,67 @@ pub(crate) fn dashboard(view: &ServiceView<'_>) -> Value {
         }],
         "widgets": groups,
     })
+}
+
+/// The overview group of a service that records request metrics: requests, server errors,
+/// average duration and requests in flight, by route.
+fn overview(view: &ServiceView<'_>) -> Option<Value> {
+    let requests = &view.builtin(http::REQUESTS.name)?.name;
+    let duration = &view.builtin(http::REQUEST_DURATION.name)?.name;
+    let active = &view.builtin(http::ACTIVE_REQUESTS.name)?.name;
+    let route = sanitize_tag_part(http::ROUTE_LABEL);
+    let code = sanitize_tag_part(http::STATUS_CODE_LABEL);
+    let by_route = format!(" by {{{route}}}");
+    let part = |p| datadog_histogram_part(duration, p);
+    let widgets = vec![
+        timeseries(
+            "Requests by route",
+            vec![format!(
+                "sum:{requests}{{{SERVICE_SCOPE}}}{by_route}.as_rate()"
+            )],
+            "q1",
+            "line",
+        ),
+        timeseries(
+            "Server errors (5xx share) by route",
+            vec![
+                format!("sum:{requests}{{{SERVICE_SCOPE},{code}:5*}}{by_route}.as_count()"),
+                format!("sum:{requests}{{{SERVICE_SCOPE}}}{by_route}.as_count()"),
+            ],
+            "q1 / q2",
+            "line",
+        ),
+        timeseries(
+            "Average request duration by route",
+            vec![
+                format!(
+                    "sum:{}{{{SERVICE_SCOPE}}}{by_route}.as_count()",
+                    part("sum")
+                ),
+                format!(
+                    "sum:{}{{{SERVICE_SCOPE}}}{by_route}.as_count()",
+                    part("count")
+                ),
+            ],
+            "q1 / q2",
+            "line",
+        ),
+        timeseries(
+            "Requests in flight by route",
+            vec![format!("sum:{active}{{{SERVICE_SCOPE}}}{by_route}")],
+            "q1",
+            "line",
+        ),
+    ];
+    Some(json!({
+        "definition": {
+            "type": "group",
+            "layout_type": "ordered",
+            "title": "Overview",
+            "show_title": true,
+            "widgets": widgets,
+        }
+    }))
 }
 
 /// The widgets of one metric, by kind.
