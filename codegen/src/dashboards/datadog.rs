@@ -153,6 +153,9 @@ fn group_by(metric: &Metric) -> String {
 fn error_ratio(metric: &Metric, outcome: &Outcome<'_>) -> Value {
     let name = &metric.name;
     let errors = match outcome.errors.as_slice() {
+        _ if outcome.pattern.is_some() => {
+            format!("{SERVICE_SCOPE},{}:5*", sanitize_tag_part(outcome.key))
+        }
         [one] => format!("{SERVICE_SCOPE},{}", datadog_tag(outcome.key, one)),
         many => format!(
             "{SERVICE_SCOPE} AND {} IN ({})",

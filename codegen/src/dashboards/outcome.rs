@@ -6,6 +6,8 @@
 //! `success` and `ok`; for the other keys, the values in [`ERROR_VALUES`] and HTTP server
 //! errors (`5xx` or a three-digit code starting with 5).
 
+use tallyho_spec::builtin::http;
+
 use crate::manifest::Metric;
 
 /// Label keys that carry an outcome.
@@ -33,13 +35,18 @@ pub const ERROR_VALUES: &[&str] = &[
 pub(crate) struct Outcome<'m> {
     /// The label key.
     pub key: &'m str,
-    /// Its error values, in declaration order.
+    /// Its error values, in declaration order; for an open label, one example value.
     pub errors: Vec<&'m str>,
+    /// For an open label, the regular expression its error values match (`5..`).
+    pub pattern: Option<&'static str>,
 }
 
 impl Outcome<'_> {
     /// `success=false`, `status=error or status=failed`: for descriptions.
     pub(crate) fn describe(&self) -> String {
+        if self.pattern.is_some() {
+            return format!("{}=5xx", self.key);
+        }
         self.errors
             .iter()
             .map(|e| format!("{}={e}", self.key))
@@ -49,6 +56,9 @@ impl Outcome<'_> {
 
     /// The PromQL matcher selecting the error series.
     pub(crate) fn matcher(&self) -> String {
+        if let Some(pattern) = self.pattern {
+            return format!("{}=~\"{pattern}\"", self.key);
+        }
         match self.errors.as_slice() {
             [one] => format!("{}=\"{one}\"", self.key),
             many => format!("{}=~\"{}\"", self.key, many.join("|")),
@@ -58,6 +68,9 @@ impl Outcome<'_> {
 
 /// The outcome label of `metric`, if it has one.
 pub(crate) fn outcome(metric: &Metric) -> Option<Outcome<'_>> {
+    if metric.builtin && metric.name == http::REQUESTS.name {
+        return Some(server_errors());
+    }
     metric.labels.iter().find_map(|label| {
         let key = label.key.as_str();
         let values = label.values.as_ref()?;
@@ -69,8 +82,22 @@ pub(crate) fn outcome(metric: &Metric) -> Option<Outcome<'_>> {
             .map(String::as_str)
             .filter(|v| is_error(key, v))
             .collect();
-        (!errors.is_empty() && errors.len() < values.len()).then_some(Outcome { key, errors })
+        (!errors.is_empty() && errors.len() < values.len()).then_some(Outcome {
+            key,
+            errors,
+            pattern: None,
+        })
     })
+}
+
+/// The request counter's outcome: its status code, where any 5xx is a server error (the
+/// codes are an open label, so the errors are a pattern; 500 stands for them in rule tests).
+pub(crate) fn server_errors() -> Outcome<'static> {
+    Outcome {
+        key: http::STATUS_CODE_LABEL,
+        errors: vec!["500"],
+        pattern: Some("5.."),
+    }
 }
 
 /// Whether `value` of the outcome label `key` is a failure.

@@ -8,6 +8,7 @@ use serde_json::Value;
 use tallyho_spec::builtin::http;
 
 use crate::dashboards::layout::Layout;
+use crate::dashboards::outcome;
 use crate::dashboards::panels::{stat, timeseries, PanelText, Query};
 use crate::dashboards::promql::{self, Scope};
 use crate::dashboards::view::ServiceView;
@@ -132,7 +133,7 @@ fn server_errors(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) 
         queries: query(
             promql::share_by(
                 metric,
-                &format!("{}=~\"5..\"", http::STATUS_CODE_LABEL),
+                &outcome::server_errors().matcher(),
                 &[http::ROUTE_LABEL],
                 scope,
             ),
