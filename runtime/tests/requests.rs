@@ -4,7 +4,6 @@
 //!
 //! The metrics are process-wide, so this file is one test, in steps.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use axum::Router;
 use tallyho::requests::{declare, RequestMetricsLayer, RouteSet};
 use tallyho::Format;
 use tallyho_spec::builtin::http::{MAX_STATUS_CODES, STATUS_CLASSES};
-use tallyho_tests::promtool_check;
+use tallyho_tests::{promtool_check, RawClient};
 
 /// The routes as the build step reads them from `app()`.
 const ROUTES: RouteSet = RouteSet {
@@ -55,51 +54,6 @@ fn serve() -> SocketAddr {
         });
     });
     addr
-}
-
-/// A keep-alive HTTP/1.1 client sending raw request heads.
-struct Client {
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        Client {
-            reader: BufReader::new(stream),
-        }
-    }
-
-    /// Sends `method target` and returns the response status, or `None` when the server
-    /// closed the connection instead (a request it refused to parse).
-    fn send(&mut self, method: &str, target: &str) -> Option<u16> {
-        let head = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n\r\n");
-        self.reader.get_mut().write_all(head.as_bytes()).ok()?;
-        let mut status_line = String::new();
-        self.reader.read_line(&mut status_line).ok()?;
-        let status = status_line.split(' ').nth(1)?.parse().ok()?;
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).ok()?;
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        if method != "HEAD" {
-            let mut body = vec![0; length];
-            self.reader.read_exact(&mut body).ok()?;
-        }
-        Some(status)
-    }
 }
 
 /// The lines of `family` in the scrape (its samples, not its comments).
@@ -152,7 +106,9 @@ fn the_layer_records_requests_exactly_and_stays_bounded() {
 
     let addr = serve();
     let mut client = tallyho_tests::eventually("the server accepts", || {
-        TcpStream::connect(addr).ok().map(|_| Client::connect(addr))
+        TcpStream::connect(addr)
+            .ok()
+            .map(|_| RawClient::connect(addr))
     });
     for id in 0..3 {
         assert_eq!(client.send("GET", &format!("/orders/{id}")), Some(200));
@@ -209,12 +165,12 @@ fn the_layer_records_requests_exactly_and_stays_bounded() {
     ];
     let mut hostile_statuses = Vec::new();
     for target in &hostile {
-        let mut fresh = Client::connect(addr);
+        let mut fresh = RawClient::connect(addr);
         hostile_statuses.push(fresh.send("GET", target));
     }
 
     // A flood of distinct paths: all one unmatched series.
-    let mut flooders: Vec<Client> = (0..4).map(|_| Client::connect(addr)).collect();
+    let mut flooders: Vec<RawClient> = (0..4).map(|_| RawClient::connect(addr)).collect();
     for i in 0..10_000 {
         let status = flooders[i % 4].send("GET", &format!("/scan/{i}/admin.php"));
         assert_eq!(status, Some(404), "request {i}");

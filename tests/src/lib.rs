@@ -974,3 +974,70 @@ pub fn runtime_example(name: &str, extra: &[&str]) -> PathBuf {
     }
     binary
 }
+
+/// `fixtures/shop`'s server, built with the build step (`--locked`, in the end-to-end target
+/// directory) and started on a free loopback port with `args` after `--listen`; the service
+/// name is the generated one (`TALLYHO_SERVICE` unset).
+pub fn shop_server(args: &[&str]) -> (KillOnDrop, std::net::SocketAddr) {
+    let output = cargo_e2e(&fixture_dir("shop"), &["build", "-p", "shop-server"]);
+    assert!(
+        output.status.success(),
+        "the shop builds:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut command = Command::new(e2e_target_dir().join("debug/shop-server"));
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("TALLYHO_SERVICE");
+    spawn_announcing(command, "shop-server: serving ")
+}
+
+/// A keep-alive HTTP/1.1 client sending raw request heads (any method, any target, however
+/// hostile) and reading each response whole.
+pub struct RawClient {
+    reader: std::io::BufReader<std::net::TcpStream>,
+}
+
+impl RawClient {
+    /// A connection to `addr`, reads timing out after 10 s.
+    pub fn connect(addr: std::net::SocketAddr) -> RawClient {
+        let stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("read timeout");
+        RawClient {
+            reader: std::io::BufReader::new(stream),
+        }
+    }
+
+    /// The response status of `method target`, or `None` when the server closed the
+    /// connection instead of answering (a request it refused to parse).
+    pub fn send(&mut self, method: &str, target: &str) -> Option<u16> {
+        use std::io::{BufRead, Read};
+        let head = format!("{method} {target} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+        self.reader.get_mut().write_all(head.as_bytes()).ok()?;
+        let mut status_line = String::new();
+        self.reader.read_line(&mut status_line).ok()?;
+        let status = status_line.split(' ').nth(1)?.parse().ok()?;
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).ok()?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        // A response to HEAD announces a length it does not send.
+        if method != "HEAD" {
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body).ok()?;
+        }
+        Some(status)
+    }
+}

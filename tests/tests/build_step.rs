@@ -3,13 +3,13 @@
 //! own service; a violating fixture failing the build with the diagnostic; a warning-only one
 //! building with cargo warnings; the generated code clean under clippy.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tallyho_codegen::{Kind, Manifest};
 use tallyho_tests::{
-    eventually, http_get, may_be_left_out, promtool_check, spawn_announcing, KillOnDrop, Prometheus,
+    eventually, http_get, may_be_left_out, promtool_check, shop_server, spawn_announcing,
+    Prometheus,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -38,27 +38,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn start_shop() -> (KillOnDrop, SocketAddr) {
-    let output = cargo(&fixture("shop"), &["build", "-p", "shop-server"]);
-    assert!(
-        output.status.success(),
-        "the shop builds:\n{}",
-        text(&output.stderr)
-    );
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/debug/shop-server");
-    let mut command = Command::new(binary);
-    command
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("TALLYHO_SERVICE");
-    spawn_announcing(command, "shop-server: serving ")
-}
-
 #[test]
 fn the_first_scrape_shows_every_declared_metric() {
     let manifest_text =
         std::fs::read_to_string(fixture("shop/tallyho.manifest.yaml")).expect("committed manifest");
     let manifest = Manifest::parse(&manifest_text).expect("valid manifest");
-    let (_shop, addr) = start_shop();
+    let (_shop, addr) = shop_server(&[]);
     let (status, body) = http_get(addr, "/metrics").expect("scrape");
     assert_eq!(status, 200);
     promtool_check(&body);
@@ -158,7 +143,7 @@ fn prometheus_scrapes_the_shop_and_knows_every_metric() {
     let manifest =
         Manifest::parse(&std::fs::read_to_string(fixture("shop/tallyho.manifest.yaml")).unwrap())
             .unwrap();
-    let (_shop, addr) = start_shop();
+    let (_shop, addr) = shop_server(&[]);
     let Some(prometheus) = Prometheus::scraping(addr, "shop") else {
         return;
     };

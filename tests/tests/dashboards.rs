@@ -8,9 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use tallyho_codegen::{generate_dashboards, Manifest, Outputs};
-use tallyho_tests::{
-    eventually, is_ci, python_with, spawn_announcing, tool, KillOnDrop, Prometheus,
-};
+use tallyho_tests::{eventually, is_ci, python_with, shop_server, tool, Prometheus};
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
@@ -269,27 +267,6 @@ fn kept_keys(expr: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn start_shop_with_traffic() -> (KillOnDrop, std::net::SocketAddr) {
-    let target = repo("target/e2e");
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--locked", "-p", "shop-server"])
-        .current_dir(repo("fixtures/shop"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut command = Command::new(target.join("debug/shop-server"));
-    command
-        .args(["--listen", "127.0.0.1:0", "--traffic", "50"])
-        .env_remove("TALLYHO_SERVICE");
-    spawn_announcing(command, "shop-server: serving ")
-}
-
 fn label_keys(sample: &serde_json::Map<String, Value>) -> BTreeSet<String> {
     sample
         .keys()
@@ -300,7 +277,7 @@ fn label_keys(sample: &serde_json::Map<String, Value>) -> BTreeSet<String> {
 
 #[test]
 fn every_dashboard_and_rule_query_runs_on_prometheus_scraping_the_shop() {
-    let (_shop, addr) = start_shop_with_traffic();
+    let (_shop, addr) = shop_server(&["--traffic", "50"]);
     let rules_file = dashboards("prometheus/shop.rules.yml");
     let Some(prometheus) =
         Prometheus::scraping_with_rules(addr, "shop", std::slice::from_ref(&rules_file))

@@ -4,60 +4,10 @@
 //! counts, and every request metric within the series the manifest counted for it.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
-use std::time::Duration;
 
 use tallyho_codegen::Manifest;
 use tallyho_spec::builtin::http;
-use tallyho_tests::{
-    cargo_e2e, e2e_target_dir, fixture_dir, http_get, promtool_check, spawn_announcing,
-};
-
-/// A keep-alive HTTP/1.1 client sending raw request heads, reading each response whole.
-struct Client {
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        Client {
-            reader: BufReader::new(stream),
-        }
-    }
-
-    /// The response status of `method target`, `None` if the server closed instead.
-    fn send(&mut self, method: &str, target: &str) -> Option<u16> {
-        let head = format!("{method} {target} HTTP/1.1\r\nHost: shop\r\nContent-Length: 0\r\n\r\n");
-        self.reader.get_mut().write_all(head.as_bytes()).ok()?;
-        let mut status_line = String::new();
-        self.reader.read_line(&mut status_line).ok()?;
-        let status = status_line.split(' ').nth(1)?.parse().ok()?;
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).ok()?;
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        if method != "HEAD" {
-            let mut body = vec![0; length];
-            self.reader.read_exact(&mut body).ok()?;
-        }
-        Some(status)
-    }
-}
+use tallyho_tests::{fixture_dir, http_get, promtool_check, shop_server, RawClient};
 
 /// The value of the counter series for `route`, `method` and `code` in `scrape`, 0 if absent.
 fn served(scrape: &str, route: &str, method: &str, code: &str) -> f64 {
@@ -80,19 +30,9 @@ fn the_shops_request_metrics_are_exact_and_within_the_manifest() {
         &std::fs::read_to_string(fixture_dir("shop/tallyho.manifest.yaml")).expect("manifest"),
     )
     .expect("valid manifest");
-    let output = cargo_e2e(&fixture_dir("shop"), &["build", "-p", "shop-server"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut command = Command::new(e2e_target_dir().join("debug/shop-server"));
-    command
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("TALLYHO_SERVICE");
-    let (_shop, addr) = spawn_announcing(command, "shop-server: serving ");
+    let (_shop, addr) = shop_server(&[]);
 
-    let mut client = Client::connect(addr);
+    let mut client = RawClient::connect(addr);
     for _ in 0..3 {
         assert_eq!(client.send("GET", "/products/1"), Some(200));
     }
@@ -113,10 +53,10 @@ fn the_shops_request_metrics_are_exact_and_within_the_manifest() {
         "http://evil.example/admin".to_owned(),
         "/products/1/../../metrics%3Fx".to_owned(),
     ] {
-        Client::connect(addr).send("GET", &target);
+        RawClient::connect(addr).send("GET", &target);
     }
     // A scanner: 10,000 distinct paths.
-    let mut scanners: Vec<Client> = (0..4).map(|_| Client::connect(addr)).collect();
+    let mut scanners: Vec<RawClient> = (0..4).map(|_| RawClient::connect(addr)).collect();
     for i in 0..10_000 {
         let status = scanners[i % 4].send("GET", &format!("/wp-admin/{i}.php"));
         assert_eq!(status, Some(404), "request {i}");

@@ -5,12 +5,11 @@
 //! the OpenMetrics reference parser and by a real Prometheus.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use tallyho_codegen::{Kind, Manifest};
 use tallyho_tests::{
-    cargo_e2e, e2e_target_dir, eventually, fixture_dir, http_get, may_be_left_out,
-    openmetrics_parse, promtool_check, spawn_announcing, Prometheus,
+    eventually, fixture_dir, http_get, may_be_left_out, openmetrics_parse, promtool_check,
+    shop_server, Prometheus,
 };
 
 const ORDERS: u32 = 30;
@@ -69,17 +68,7 @@ fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
         &std::fs::read_to_string(fixture_dir("shop/tallyho.manifest.yaml")).unwrap(),
     )
     .unwrap();
-    let output = cargo_e2e(&fixture_dir("shop"), &["build", "-p", "shop-server"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut command = Command::new(e2e_target_dir().join("debug/shop-server"));
-    command
-        .args(["--listen", "127.0.0.1:0", "--simulate", &ORDERS.to_string()])
-        .env_remove("TALLYHO_SERVICE");
-    let (_shop, addr) = spawn_announcing(command, "shop-server: serving ");
+    let (_shop, addr) = shop_server(&["--simulate", &ORDERS.to_string()]);
     let (status, body) = http_get(addr, "/metrics").expect("scrape");
     assert_eq!(status, 200);
     promtool_check(&body);
