@@ -127,7 +127,7 @@ impl Walk {
     fn unreadable(&mut self, finding: Finding) {
         self.unreadable = true;
         self.findings.push(finding.help(format!(
-            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default {DEFAULT_MAX_ROUTES}), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain or a call to a function returning one",
+            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default {DEFAULT_MAX_ROUTES}), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain, a `let` binding of one in the same function, or a call to a function returning one",
         )));
     }
 }
@@ -215,7 +215,9 @@ impl<'a> Reader<'a> {
                     span.clone(),
                     "the routes of this router cannot be read",
                 )
-                .label("not a router chain or a call to a function returning one"),
+                .label(
+                    "not a router chain, a binding of one, or a call to a function returning one",
+                ),
             ),
         }
     }
@@ -455,7 +457,7 @@ fn app(extra: Router) -> Router {
 "#;
         assert_eq!(
             roots(text),
-            "/stats GET,HEAD @ Router::new().route(\"/stats\", get(ok))\n (unreadable) @ Router::new().merge(extra).merge(admin).merge(routes(Router::new()))\n! the routes of this router cannot be read: `extra` (not a router chain or a call to a function returning one)\n! the routes of the router `load()` returns cannot be read: `load` (no function of the workspace by this name ends in a router chain)\n! the routes of this router cannot be read: `admin` (not a router chain or a call to a function returning one)"
+            "/stats GET,HEAD @ Router::new().route(\"/stats\", get(ok))\n (unreadable) @ Router::new().merge(extra).merge(admin).merge(routes(Router::new()))\n! the routes of this router cannot be read: `extra` (not a router chain, a binding of one, or a call to a function returning one)\n! the routes of the router `load()` returns cannot be read: `load` (no function of the workspace by this name ends in a router chain)\n! the routes of this router cannot be read: `admin` (not a router chain, a binding of one, or a call to a function returning one)"
         );
     }
 

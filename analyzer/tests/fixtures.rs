@@ -353,10 +353,17 @@ fn axum_routes_give_the_request_metrics_their_routes() {
 #[test]
 fn a_router_bound_by_let_is_nested_under_its_prefix() {
     let analysis = run(&fixtures().join("rules/routes-unreadable"));
-    let requests = analysis.services[0].requests.as_ref().expect("request metrics");
+    let requests = analysis.services[0]
+        .requests
+        .as_ref()
+        .expect("request metrics");
     assert_eq!(requests.routes, ["/admin/stats"]);
     assert!(requests.unreadable);
-    let findings: Vec<&str> = analysis.findings.iter().map(|f| f.message.as_str()).collect();
+    let findings: Vec<&str> = analysis
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
     assert_eq!(
         findings,
         [
