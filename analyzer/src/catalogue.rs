@@ -235,12 +235,12 @@ declare_rules! {
         why: "The request metrics label each request with its route template; the build knows \
               the routes it can read, so the first scrape shows them and the route label's \
               cardinality is exact. A route behind a non-literal path, or a router passed to \
-              `nest` or `merge` that is not an inline chain or a function of the workspace, \
-              cannot be read: the route label is then bounded by requests.max_routes in \
-              tallyho.yaml (default 32) instead, and its values past that export as \
-              __overflow__.",
-        bad: "let api = build_api();\nRouter::new().nest(\"/api\", api)",
-        good: "fn api() -> Router { Router::new().route(\"/orders/{id}\", get(order)) }\nRouter::new().nest(\"/api\", api())",
+              `nest` or `merge` that is not an inline chain, a `let` binding of one in the same \
+              body or a function of the workspace (a parameter, a field), cannot be read: the \
+              route label is then bounded by requests.max_routes in tallyho.yaml (default 32) \
+              instead, and its values past that export as __overflow__.",
+        bad: "fn app(api: Router) -> Router { Router::new().nest(\"/api\", api) }",
+        good: "let api = Router::new().route(\"/orders/{id}\", get(order));\nRouter::new().nest(\"/api\", api)",
     }
     SourceParse = "source.parse", Error {
         summary: "every scanned file parses as Rust",

@@ -127,7 +127,7 @@ impl Walk {
     fn unreadable(&mut self, finding: Finding) {
         self.unreadable = true;
         self.findings.push(finding.help(format!(
-            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default {DEFAULT_MAX_ROUTES}), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain or a call to a function returning one",
+            "until it can be read, the route label of the services building this router is bounded by requests.max_routes in tallyho.yaml (default {DEFAULT_MAX_ROUTES}), the unmatched route included; write paths as literals or constants, and pass `nest` and `merge` a router chain, a `let` binding of one in the same function, or a call to a function returning one",
         )));
     }
 }
@@ -215,7 +215,9 @@ impl<'a> Reader<'a> {
                     span.clone(),
                     "the routes of this router cannot be read",
                 )
-                .label("not a router chain or a call to a function returning one"),
+                .label(
+                    "not a router chain, a binding of one, or a call to a function returning one",
+                ),
             ),
         }
     }
@@ -263,6 +265,201 @@ fn join(prefix: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::{scan_file, FileContext};
+    use crate::source::FileId;
+
+    /// The root routers of one file as `"/a GET,HEAD; /b *"`, one per line, then the
+    /// findings, each with the text it points at.
+    fn roots(text: &str) -> String {
+        let tallyho = ["tallyho".to_owned()];
+        let context = FileContext {
+            file: FileId(0),
+            package: "p",
+            version: None,
+            cfg: Default::default(),
+            crate_name: "p",
+            binary: None,
+            module: Vec::new(),
+            externs: &[],
+            tallyho: &tallyho,
+            prelude: &[],
+            condition: None,
+        };
+        let scan = scan_file(&context, text);
+        let (routers, findings) = read(&[scan]);
+        let mut lines: Vec<String> = routers
+            .iter()
+            .map(|r| {
+                let routes: Vec<String> = r
+                    .routes
+                    .iter()
+                    .map(|route| {
+                        let methods = route
+                            .methods
+                            .as_ref()
+                            .map_or("*".to_owned(), |m| m.join(","));
+                        format!("{} {methods}", route.template)
+                    })
+                    .collect();
+                let mark = if r.unreadable { " (unreadable)" } else { "" };
+                format!(
+                    "{}{mark} @ {}",
+                    routes.join("; "),
+                    &text[r.span.range.clone()]
+                )
+            })
+            .collect();
+        lines.extend(findings.iter().map(|f| {
+            format!(
+                "! {}: `{}` ({})",
+                f.message,
+                &text[f.span.range.clone()],
+                f.label
+            )
+        }));
+        lines.join("\n")
+    }
+
+    #[test]
+    fn a_router_bound_by_let_is_nested_under_its_prefix_not_a_root() {
+        let text = r#"
+fn app() -> Router {
+    let admin = Router::new().route("/stats", get(ok));
+    Router::new().route("/", get(ok)).nest("/admin", admin)
+}
+"#;
+        assert_eq!(
+            roots(text),
+            r#"/ GET,HEAD; /admin/stats GET,HEAD @ Router::new().route("/", get(ok)).nest("/admin", admin)"#
+        );
+    }
+
+    #[test]
+    fn merged_extended_moved_and_cloned_bindings_are_followed() {
+        let text = r#"
+fn app() -> Router {
+    let public = Router::new().route("/a", get(ok));
+    let more = public.route("/b", post(ok));
+    let moved = more;
+    let admin: Router = Router::new().route("/stats", get(ok)).layer(auth());
+    Router::new()
+        .merge(moved.layer(trace()))
+        .nest("/admin", admin.clone())
+        .nest("/v2/admin", admin)
+}
+"#;
+        let found = roots(text);
+        let (routes, span) = found.split_once(" @ ").unwrap_or_default();
+        assert_eq!(
+            routes,
+            "/a GET,HEAD; /b POST; /admin/stats GET,HEAD; /v2/admin/stats GET,HEAD"
+        );
+        assert!(
+            span.starts_with("Router::new()\n        .merge("),
+            "{found}"
+        );
+        assert!(!span.contains(" @ "), "one root: {found}");
+    }
+
+    #[test]
+    fn a_mutable_binding_reassigned_and_a_shadowing_let_keep_their_routes() {
+        let text = r#"
+async fn main() {
+    let mut app = Router::new();
+    app = app.route("/a", get(ok));
+    if verbose() {
+        app = app.route("/debug", get(ok));
+    }
+    let app = app.nest("/api", api::routes());
+    let app = app.layer(trace());
+    serve(listener(), app).await;
+}
+"#;
+        assert_eq!(
+            roots(text),
+            "/a GET,HEAD; /debug GET,HEAD (unreadable) @ Router::new();\n    app = app.route(\"/a\", get(ok));\n    if verbose() {\n        app = app.route(\"/debug\", get(ok));\n    }\n    let app = app.nest(\"/api\", api::routes())\n! the routes of the router `api::routes()` returns cannot be read: `api::routes` (no function of the workspace by this name ends in a router chain)"
+        );
+    }
+
+    #[test]
+    fn an_unused_binding_is_a_root_and_a_shadowed_one_too() {
+        let text = r#"
+fn main() {
+    let app = Router::new().route("/old", get(ok));
+    let app = Router::new().route("/new", get(ok));
+    serve(app);
+}
+"#;
+        assert_eq!(
+            roots(text),
+            "/old GET,HEAD @ Router::new().route(\"/old\", get(ok))\n/new GET,HEAD @ Router::new().route(\"/new\", get(ok))"
+        );
+    }
+
+    #[test]
+    fn a_function_ending_in_a_binding_is_named_by_nest() {
+        let text = r#"
+fn admin() -> Router {
+    let router = Router::new().route("/stats", get(ok));
+    router.layer(auth())
+}
+
+fn api() -> Router {
+    let mut api = Router::new();
+    api = api.route("/orders", get(ok));
+    api
+}
+
+fn app() -> Router {
+    let api = api();
+    Router::new().nest("/admin", admin()).nest("/api", api)
+}
+"#;
+        assert_eq!(
+            roots(text),
+            r#"/admin/stats GET,HEAD; /api/orders GET,HEAD @ Router::new().nest("/admin", admin()).nest("/api", api)"#
+        );
+    }
+
+    #[test]
+    fn closures_and_blocks_give_their_routers() {
+        let text = r#"
+fn main() {
+    let health = || Router::new().route("/health", get(ok));
+    let admin = {
+        let stats = Router::new().route("/stats", get(ok));
+        stats.route("/users", get(ok))
+    };
+    let app = Router::new().merge(health()).nest("/admin", admin);
+    runtime().block_on(async move {
+        let docs = Router::new().route("/docs", get(ok));
+        serve(app.merge(docs)).await
+    });
+}
+"#;
+        assert_eq!(
+            roots(text),
+            "/health GET,HEAD; /admin/stats GET,HEAD; /admin/users GET,HEAD; /docs GET,HEAD @ Router::new().merge(health()).nest(\"/admin\", admin);\n    runtime().block_on(async move {\n        let docs = Router::new().route(\"/docs\", get(ok));\n        serve(app.merge(docs)"
+        );
+    }
+
+    #[test]
+    fn parameters_and_shadowing_names_stay_unreadable_where_they_are_written() {
+        // `extra` is a parameter, the last `admin` a call's result, and the closure's
+        // `admin` its parameter: only the first `admin`, never used, is a root of its own.
+        let text = r#"
+fn app(extra: Router) -> Router {
+    let admin = Router::new().route("/stats", get(ok));
+    let routes = |admin: Router| Router::new().nest("/admin", admin);
+    let admin = load();
+    Router::new().merge(extra).merge(admin).merge(routes(Router::new()))
+}
+"#;
+        assert_eq!(
+            roots(text),
+            "/stats GET,HEAD @ Router::new().route(\"/stats\", get(ok))\n (unreadable) @ Router::new().merge(extra).merge(admin).merge(routes(Router::new()))\n! the routes of this router cannot be read: `extra` (not a router chain, a binding of one, or a call to a function returning one)\n! the routes of the router `load()` returns cannot be read: `load` (no function of the workspace by this name ends in a router chain)\n! the routes of this router cannot be read: `admin` (not a router chain, a binding of one, or a call to a function returning one)"
+        );
+    }
 
     #[test]
     fn joins_prefixes_as_axum_does() {

@@ -310,9 +310,10 @@ fn metrics_and_label_types_reached_through_a_facade_and_renames() {
 }
 
 /// The axum routes of a service with request metrics: literal, nested through a function
-/// (and merged from another), a constant path, every method behind `any`; one path it cannot
-/// read, reported where it is written; the built-in metrics' series in the budgets, one of
-/// them overridden.
+/// (and merged from another) and through a `let` binding, merged from a closure, extended in
+/// a tokio `main` (whose router is the one root), a constant path, every method behind `any`;
+/// one path it cannot read, reported where it is written; the built-in metrics' series in the
+/// budgets, one of them overridden.
 #[test]
 fn axum_routes_give_the_request_metrics_their_routes() {
     let analysis = run(&fixtures().join("routes"));
@@ -342,7 +343,34 @@ fn axum_routes_give_the_request_metrics_their_routes() {
         human(&analysis)
     );
     assert!(requests.unreadable);
+    assert!(requests.routes.contains(&"/reports/daily".to_owned()));
+    assert!(!requests.routes.contains(&"/daily".to_owned()));
     insta::assert_snapshot!("routes", summary);
+}
+
+/// A router bound by `let` and nested is read under its prefix, and is no root of its own: a
+/// route no request can match is never recorded. What stays unreadable is a finding.
+#[test]
+fn a_router_bound_by_let_is_nested_under_its_prefix() {
+    let analysis = run(&fixtures().join("rules/routes-unreadable"));
+    let requests = analysis.services[0]
+        .requests
+        .as_ref()
+        .expect("request metrics");
+    assert_eq!(requests.routes, ["/admin/stats"]);
+    assert!(requests.unreadable);
+    let findings: Vec<&str> = analysis
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "the path of this route cannot be read",
+            "the routes of this router cannot be read"
+        ]
+    );
 }
 
 #[test]

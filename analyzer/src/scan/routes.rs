@@ -148,61 +148,444 @@ impl Place<'_, '_> {
     }
 }
 
-/// The router chains of one function body: `(function, span, entries)` per chain, where
-/// `function` is `tail` for the chain the body ends in.
+/// The router chains of one function body: `(function, span, entries)` per root router,
+/// where `function` is `tail` for the router the body ends in. A router bound by `let` (or
+/// assigned, or returned by a closure bound by `let`) is followed where the body nests,
+/// merges or extends it, and is a root only if nothing does.
 pub(crate) fn in_body(
     place: Place<'_, '_>,
     block: &syn::Block,
     tail: Option<Vec<String>>,
 ) -> Vec<(Option<Vec<String>>, Span, Vec<RouteEntry>)> {
-    let tail_range = match block.stmts.last() {
-        Some(syn::Stmt::Expr(expr, None)) if is_router_chain(expr) => {
-            Some(place.span(expr.span()).range)
-        }
-        _ => None,
-    };
     let mut finder = Finder {
         place,
+        scopes: Vec::new(),
         found: Vec::new(),
     };
-    finder.visit_block(block);
-    finder
-        .found
+    if let Some(value) = finder.block(block) {
+        finder.found(value, true);
+    }
+    let mut found = finder.found;
+    // Source order: a router bound by `let` is known to be a root only when its scope ends.
+    found.sort_by_key(|f| (f.span.range.start, f.span.range.end));
+    found
         .into_iter()
-        .map(|(span, entries)| {
-            let function = tail
-                .clone()
-                .filter(|_| tail_range.as_ref() == Some(&span.range));
-            (function, span, entries)
-        })
+        .map(|f| (tail.clone().filter(|_| f.tail), f.span, f.entries))
         .collect()
 }
 
-/// Finds the outermost router chains in a body.
-struct Finder<'a, 'w> {
-    place: Place<'a, 'w>,
-    found: Vec<(Span, Vec<RouteEntry>)>,
+/// A root router found in a body.
+struct Found {
+    span: Span,
+    entries: Vec<RouteEntry>,
+    /// The value the body ends in.
+    tail: bool,
 }
 
-impl<'ast> Visit<'ast> for Finder<'_, '_> {
-    fn visit_expr(&mut self, expr: &'ast Expr) {
-        if !matches!(expr, Expr::MethodCall(_)) || !is_router_chain(expr) {
-            return visit::visit_expr(self, expr);
+/// A router an expression evaluates to.
+struct Value {
+    entries: Vec<RouteEntry>,
+    /// The chain, from the `let` that started it.
+    span: Span,
+    /// Whether it is built here, so that a root unless nested or merged: a router chain, or
+    /// a binding of one; not the bare result of a call (whose function's router is the root).
+    root: bool,
+}
+
+/// What a name bound in a body holds.
+enum Binding {
+    /// A router (`let admin = Router::new()..`), or a closure returning one (`call`).
+    Router {
+        value: Value,
+        call: bool,
+        /// Nested, merged, extended or moved into another binding: not a root of its own.
+        used: bool,
+    },
+    /// Anything else: a name shadowing an outer router.
+    Other,
+}
+
+/// Finds the root router chains in a body, following `let` bindings in scope.
+struct Finder<'a, 'w> {
+    place: Place<'a, 'w>,
+    /// The names bound per block, innermost last; later entries shadow earlier ones.
+    scopes: Vec<Vec<(String, Binding)>>,
+    found: Vec<Found>,
+}
+
+impl Finder<'_, '_> {
+    fn found(&mut self, value: Value, tail: bool) {
+        if value.root {
+            self.found.push(Found {
+                span: value.span,
+                entries: value.entries,
+                tail,
+            });
+        }
+    }
+
+    /// A block in a scope of its own; the router its tail evaluates to, if any.
+    fn block(&mut self, block: &syn::Block) -> Option<Value> {
+        self.scopes.push(Vec::new());
+        let (tail, stmts) = match block.stmts.split_last() {
+            Some((syn::Stmt::Expr(expr, None), stmts)) => (Some(expr), stmts),
+            _ => (None, &block.stmts[..]),
+        };
+        for stmt in stmts {
+            self.visit_stmt(stmt);
+        }
+        let value = tail.and_then(|expr| self.value(expr));
+        self.close();
+        value
+    }
+
+    /// Ends the innermost scope: a router bound in it and never used is a root.
+    fn close(&mut self) {
+        for (_, binding) in self.scopes.pop().unwrap_or_default() {
+            if let Binding::Router {
+                value, used: false, ..
+            } = binding
+            {
+                self.found(value, false);
+            }
+        }
+    }
+
+    fn bind(&mut self, name: String, binding: Binding) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name, binding));
+        }
+    }
+
+    /// A scope binding every name of `pats` to something other than a router.
+    fn open<'p>(&mut self, pats: impl IntoIterator<Item = &'p syn::Pat>) {
+        let mut names = Names(Vec::new());
+        pats.into_iter().for_each(|p| names.visit_pat(p));
+        self.scopes
+            .push(names.0.into_iter().map(|n| (n, Binding::Other)).collect());
+    }
+
+    fn lookup(&mut self, name: &str) -> Option<&mut Binding> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|scope| scope.iter_mut().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, binding)| binding)
+    }
+
+    /// What a chain starts from, bindings in scope included.
+    fn start<'e>(&mut self, bottom: &'e Expr) -> Start<'e> {
+        let (name, called) = match bottom {
+            Expr::Path(path) => (local(path), false),
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => (local(path), true),
+                _ => (None, false),
+            },
+            _ => (None, false),
+        };
+        match name.and_then(|name| Some((name.clone(), self.lookup(&name)?))) {
+            Some((name, Binding::Router { call, .. })) if *call == called => Start::Bound(name),
+            // A local name shadows a function of the same name.
+            Some(_) => Start::Other,
+            None => start(bottom),
+        }
+    }
+
+    /// The router `name` holds, marked used.
+    fn take(&mut self, name: &str) -> Option<(Vec<RouteEntry>, Span, bool)> {
+        match self.lookup(name)? {
+            Binding::Router { value, used, .. } => {
+                *used = true;
+                Some((value.entries.clone(), value.span.clone(), value.root))
+            }
+            Binding::Other => None,
+        }
+    }
+
+    /// The router `expr` evaluates to: a router chain, a binding of one (extended or not),
+    /// or a call; `None` for anything else. Either way every router inside is found.
+    fn value(&mut self, expr: &Expr) -> Option<Value> {
+        match expr {
+            Expr::Block(block) if block.label.is_none() => return self.block(&block.block),
+            Expr::Paren(inner) => return self.value(&inner.expr),
+            Expr::Group(inner) => return self.value(&inner.expr),
+            _ => {}
         }
         let (calls, bottom) = chain(expr);
-        self.found.push((
-            self.place.span(expr.span()),
-            entries(self.place, expr, false),
-        ));
+        let routed = calls.iter().any(|c| is_router_call(c));
+        let start = self.start(bottom);
+        if !routed && matches!(start, Start::Other) {
+            // Not a router chain (its start is not `Router::new()`): no recursion.
+            self.visit_expr(expr);
+            return None;
+        }
+        let mut span = self.place.span(expr.span());
+        let (entries, root) = match start {
+            Start::Bound(name) => {
+                let (mut entries, root) = match self.take(&name) {
+                    Some((entries, from, root)) => {
+                        // The chain from the `let` that started it, to the calls that
+                        // extend it.
+                        if !routed {
+                            span = from;
+                        } else if from.file == span.file {
+                            span.range = from.range.start.min(span.range.start)..span.range.end;
+                        }
+                        (entries, root)
+                    }
+                    None => (Vec::new(), false),
+                };
+                entries.extend(self.calls(&calls));
+                (entries, root || routed)
+            }
+            Start::Empty => (self.entries(expr, false), true),
+            Start::Call(_) | Start::Other => (self.entries(expr, false), routed),
+        };
         // Other routers may hide in the arguments of `layer`, `with_state` and the like.
         for call in calls.iter().filter(|c| !is_router_call(c)) {
             call.args.iter().for_each(|a| self.visit_expr(a));
         }
         self.visit_expr(bottom);
+        Some(Value {
+            entries,
+            span,
+            root,
+        })
+    }
+
+    /// The entries of a router chain in source order. `inner`: the chain is passed to `nest`
+    /// or `merge`, so a start the analyzer cannot follow hides routes.
+    fn entries(&mut self, expr: &Expr, inner: bool) -> Vec<RouteEntry> {
+        let (calls, bottom) = chain(expr);
+        let mut out = Vec::new();
+        let whole = self.place.span(bottom.span());
+        match self.start(bottom) {
+            Start::Empty => {}
+            Start::Bound(name) => {
+                out.extend(self.take(&name).map(|(e, _, _)| e).unwrap_or_default())
+            }
+            Start::Call(path) => out.push(RouteEntry::Merge {
+                inner: function(self.place, path),
+                span: whole,
+            }),
+            Start::Other if inner => out.push(RouteEntry::Merge {
+                inner: Inner::Opaque(whole.clone()),
+                span: whole,
+            }),
+            Start::Other => {}
+        }
+        out.extend(self.calls(&calls));
+        out
+    }
+
+    /// The router calls of a chain, outermost first, read in source order.
+    fn calls(&mut self, calls: &[&ExprMethodCall]) -> Vec<RouteEntry> {
+        calls.iter().rev().filter_map(|c| self.entry(c)).collect()
+    }
+
+    /// One router call read, `None` for the calls that add no routes.
+    fn entry(&mut self, call: &ExprMethodCall) -> Option<RouteEntry> {
+        let place = self.place;
+        let name = call.method.to_string();
+        let span = place.span(
+            call.method
+                .span()
+                .join(call.paren_token.span.close())
+                .unwrap_or_else(|| call.method.span()),
+        );
+        let first = call.args.first();
+        let second = call.args.iter().nth(1);
+        match name.as_str() {
+            "route" => Some(RouteEntry::Route {
+                path: route_path(place, first?),
+                methods: second.and_then(methods),
+                span,
+            }),
+            "route_service" | "nest_service" => Some(RouteEntry::Route {
+                path: route_path(place, first?),
+                methods: None,
+                span,
+            }),
+            "nest" => Some(RouteEntry::Nest {
+                prefix: route_path(place, first?),
+                inner: self.inner(second?),
+                span,
+            }),
+            "merge" => Some(RouteEntry::Merge {
+                inner: self.inner(first?),
+                span,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The router a `nest` or `merge` adds: a chain in place, a binding's, a function's, or
+    /// opaque.
+    fn inner(&mut self, expr: &Expr) -> Inner {
+        if is_router_chain(expr) {
+            return Inner::Inline(self.entries(expr, true));
+        }
+        // `admin`, `admin.clone()`, `api()`, `api(state).layer(..)`: the router, whatever
+        // wraps it.
+        let (calls, bottom) = chain(expr);
+        match self.start(bottom) {
+            Start::Bound(_) => Inner::Inline(self.entries(expr, true)),
+            Start::Call(path) if calls.iter().all(|c| !is_router_call(c)) => {
+                function(self.place, path)
+            }
+            _ => Inner::Opaque(self.place.span(expr.span())),
+        }
+    }
+
+    /// A closure's router, in a scope binding its parameters.
+    fn closure(&mut self, closure: &syn::ExprClosure) -> Option<Value> {
+        self.open(&closure.inputs);
+        let value = self.value(&closure.body);
+        self.close();
+        value
+    }
+
+    /// `name = value;`: the binding holds the new router; the one it held before, unless
+    /// the new one extends it, is a root if never used.
+    fn assign(&mut self, assign: &syn::ExprAssign) {
+        let name = match &*assign.left {
+            Expr::Path(path) => local(path),
+            _ => None,
+        };
+        let Some(name) = name else {
+            return visit::visit_expr_assign(self, assign);
+        };
+        let value = self.value(&assign.right);
+        let Some(binding) = self.lookup(&name) else {
+            if let Some(value) = value {
+                self.found(value, false);
+            }
+            return;
+        };
+        let new = match value {
+            Some(value) => Binding::Router {
+                value,
+                call: false,
+                used: false,
+            },
+            None => Binding::Other,
+        };
+        if let Binding::Router {
+            value, used: false, ..
+        } = std::mem::replace(binding, new)
+        {
+            self.found(value, false);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_, '_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::MethodCall(_) if is_router_chain(expr) => {
+                if let Some(value) = self.value(expr) {
+                    self.found(value, false);
+                }
+            }
+            Expr::Assign(assign) => self.assign(assign),
+            Expr::Closure(closure) => {
+                if let Some(value) = self.closure(closure) {
+                    self.found(value, false);
+                }
+            }
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        if let Some(value) = self.block(block) {
+            self.found(value, false);
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let name = match &local.pat {
+            syn::Pat::Type(typed) => binding_name(&typed.pat),
+            pat => binding_name(pat),
+        };
+        let (value, call) = match &local.init {
+            None => (None, false),
+            Some(init) if init.diverge.is_some() => {
+                visit::visit_local_init(self, init);
+                (None, false)
+            }
+            Some(init) => match &*init.expr {
+                Expr::Closure(closure) if name.is_some() => (self.closure(closure), true),
+                expr => (self.value(expr), false),
+            },
+        };
+        match (name, value) {
+            (Some(name), Some(value)) => self.bind(
+                name,
+                Binding::Router {
+                    value,
+                    call,
+                    used: false,
+                },
+            ),
+            (_, value) => {
+                if let Some(value) = value {
+                    self.found(value, false);
+                }
+                let mut names = Names(Vec::new());
+                names.visit_pat(&local.pat);
+                for name in names.0 {
+                    self.bind(name, Binding::Other);
+                }
+            }
+        }
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.open([&arm.pat]);
+        if let Some((_, guard)) = &arm.guard {
+            self.visit_expr(guard);
+        }
+        self.visit_expr(&arm.body);
+        self.close();
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        self.open([&*expr.pat]);
+        self.visit_block(&expr.body);
+        self.close();
     }
 
     // Items in a body are visited by the scanner on their own.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The names a pattern binds.
+struct Names(Vec<String>);
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.0.push(pat.ident.to_string());
+        visit::visit_pat_ident(self, pat);
+    }
+}
+
+/// The name a `let` pattern binds the whole value to (`admin`, `mut admin`).
+fn binding_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+            Some(ident.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A path of one segment, which a local binding may shadow.
+fn local(path: &syn::ExprPath) -> Option<String> {
+    let ident = path.path.get_ident().filter(|_| path.qself.is_none())?;
+    Some(ident.to_string())
 }
 
 /// The method calls of a chain, outermost first, and the expression it starts from.
@@ -238,10 +621,13 @@ enum Start<'e> {
     Empty,
     /// A call to a function that may return a router.
     Call(&'e syn::Path),
+    /// A local binding of a router (`admin`), or a call of a closure returning one.
+    Bound(String),
     /// A variable or anything else.
     Other,
 }
 
+/// What a chain starts from, local bindings aside.
 fn start(bottom: &Expr) -> Start<'_> {
     let Expr::Call(call) = bottom else {
         return Start::Other;
@@ -255,65 +641,6 @@ fn start(bottom: &Expr) -> Start<'_> {
         [.., new] if new == "new" || new == "default" => Start::Other,
         _ if func.qself.is_none() => Start::Call(&func.path),
         _ => Start::Other,
-    }
-}
-
-/// The entries of a router chain in source order. `inner`: the chain is passed to `nest` or
-/// `merge`, so a start the analyzer cannot follow hides routes.
-fn entries(place: Place<'_, '_>, expr: &Expr, inner: bool) -> Vec<RouteEntry> {
-    let (calls, bottom) = chain(expr);
-    let mut out = Vec::new();
-    let whole = place.span(bottom.span());
-    match start(bottom) {
-        Start::Empty => {}
-        Start::Call(path) => out.push(RouteEntry::Merge {
-            inner: function(place, path),
-            span: whole,
-        }),
-        Start::Other if inner => out.push(RouteEntry::Merge {
-            inner: Inner::Opaque(whole.clone()),
-            span: whole,
-        }),
-        Start::Other => {}
-    }
-    for call in calls.iter().rev() {
-        out.extend(entry(place, call));
-    }
-    out
-}
-
-/// One router call read, `None` for the calls that add no routes.
-fn entry(place: Place<'_, '_>, call: &ExprMethodCall) -> Option<RouteEntry> {
-    let name = call.method.to_string();
-    let span = place.span(
-        call.method
-            .span()
-            .join(call.paren_token.span.close())
-            .unwrap_or_else(|| call.method.span()),
-    );
-    let first = call.args.first();
-    let second = call.args.iter().nth(1);
-    match name.as_str() {
-        "route" => Some(RouteEntry::Route {
-            path: route_path(place, first?),
-            methods: second.and_then(methods),
-            span,
-        }),
-        "route_service" | "nest_service" => Some(RouteEntry::Route {
-            path: route_path(place, first?),
-            methods: None,
-            span,
-        }),
-        "nest" => Some(RouteEntry::Nest {
-            prefix: route_path(place, first?),
-            inner: inner(place, second?),
-            span,
-        }),
-        "merge" => Some(RouteEntry::Merge {
-            inner: inner(place, first?),
-            span,
-        }),
-        _ => None,
     }
 }
 
@@ -333,19 +660,6 @@ fn route_path(place: Place<'_, '_>, expr: &Expr) -> RoutePath {
             span: place.span(path.span()),
         },
         _ => RoutePath::Unreadable(place.span(expr.span())),
-    }
-}
-
-/// The router a `nest` or `merge` adds: a chain in place, a function's, or opaque.
-fn inner(place: Place<'_, '_>, expr: &Expr) -> Inner {
-    if is_router_chain(expr) {
-        return Inner::Inline(entries(place, expr, true));
-    }
-    // `api()`, `api(state).layer(..)`: the function's router, whatever wraps it.
-    let (calls, bottom) = chain(expr);
-    match start(bottom) {
-        Start::Call(path) if calls.iter().all(|c| !is_router_call(c)) => function(place, path),
-        _ => Inner::Opaque(place.span(expr.span())),
     }
 }
 
