@@ -18,6 +18,8 @@ pub(crate) struct Paths {
     /// Modules a path was followed into that no scan has: a file the prefilter passed over
     /// may hold the `use` that goes on (see [`Paths::misses`]).
     misses: Mutex<HashSet<Vec<String>>>,
+    /// Modules of the trees that are known but not scanned (files passed over).
+    unscanned: HashSet<Vec<String>>,
 }
 
 impl Paths {
@@ -31,7 +33,16 @@ impl Paths {
         Paths {
             modules,
             misses: Mutex::default(),
+            unscanned: HashSet::new(),
         }
+    }
+
+    /// These paths, knowing which modules of the trees exist unscanned: a path through one
+    /// is a miss of that module alone, not of its parent (whose `use` of the same name
+    /// would clash with the module), so only the file that goes on is wanted.
+    pub(crate) fn knowing(mut self, unscanned: HashSet<Vec<String>>) -> Self {
+        self.unscanned = unscanned;
+        self
     }
 
     /// The scope of the module at `path`, if it was scanned.
@@ -122,6 +133,9 @@ impl Paths {
             return Some(direct);
         }
         self.missed(&direct);
+        if self.unscanned.contains(&direct) {
+            return Some(direct);
+        }
         let target = self.module(&parent)?.imports.get(name)?;
         self.module_path(target, steps + 1)
     }
