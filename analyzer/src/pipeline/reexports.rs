@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::model::MetricType;
-use crate::paths::Paths;
+use crate::paths::{self, Paths};
 use crate::scan::{DeferredStatic, FieldKind, FileScan};
 use crate::walk::SourcePath;
 
@@ -19,13 +19,11 @@ pub(super) fn wanted(scans: &[FileScan], skipped: &[SourcePath]) -> Vec<usize> {
     if skipped.is_empty() {
         return Vec::new();
     }
-    let mut files: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
-    for (index, file) in skipped.iter().enumerate() {
-        let mut module = vec![file.crate_name.clone()];
-        module.extend(file.module_path.iter().cloned());
-        files.entry(module).or_default().push(index);
-    }
-    let paths = Paths::new(scans).knowing(files.keys().cloned().collect());
+    let unscanned = skipped.iter().map(|file| {
+        let module = std::iter::once(&file.crate_name).chain(&file.module_path);
+        paths::module_key(module)
+    });
+    let paths = Paths::new(scans).knowing(unscanned.collect());
     for scan in scans {
         let grouped = scan.deferred.iter().filter(|d| grouped(&paths, d));
         let deferred = grouped.flat_map(|d| &d.label_candidates);
@@ -41,8 +39,17 @@ pub(super) fn wanted(scans: &[FileScan], skipped: &[SourcePath]) -> Vec<usize> {
             paths.canonical(candidate);
         }
     }
-    let mut wanted: Vec<usize> = paths
-        .misses()
+    let misses = paths.misses();
+    if misses.is_empty() {
+        return Vec::new();
+    }
+    let mut files: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    for (index, file) in skipped.iter().enumerate() {
+        let mut module = vec![file.crate_name.clone()];
+        module.extend(file.module_path.iter().cloned());
+        files.entry(module).or_default().push(index);
+    }
+    let mut wanted: Vec<usize> = misses
         .iter()
         .filter_map(|miss| (1..=miss.len()).rev().find_map(|n| files.get(&miss[..n])))
         .flatten()
