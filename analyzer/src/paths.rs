@@ -18,6 +18,9 @@ pub(crate) struct Paths {
     /// Modules a path was followed into that no scan has: a file the prefilter passed over
     /// may hold the `use` that goes on (see [`Paths::misses`]).
     misses: Mutex<HashSet<Vec<String>>>,
+    /// Modules of the trees that are known but not scanned (files passed over), by
+    /// [`module_key`]: no path is copied for them.
+    unscanned: HashSet<u64>,
 }
 
 impl Paths {
@@ -31,7 +34,16 @@ impl Paths {
         Paths {
             modules,
             misses: Mutex::default(),
+            unscanned: HashSet::new(),
         }
+    }
+
+    /// These paths, knowing which modules of the trees exist unscanned: a path through one
+    /// is a miss of that module alone, not of its parent (whose `use` of the same name
+    /// would clash with the module), so only the file that goes on is wanted.
+    pub(crate) fn knowing(mut self, unscanned: HashSet<u64>) -> Self {
+        self.unscanned = unscanned;
+        self
     }
 
     /// The scope of the module at `path`, if it was scanned.
@@ -122,9 +134,22 @@ impl Paths {
             return Some(direct);
         }
         self.missed(&direct);
+        if self.unscanned.contains(&module_key(&direct)) {
+            return Some(direct);
+        }
         let target = self.module(&parent)?.imports.get(name)?;
         self.module_path(target, steps + 1)
     }
+}
+
+/// A module path's key in [`Paths::knowing`]'s set, from its segments in order.
+pub(crate) fn module_key<'s>(segments: impl IntoIterator<Item = &'s String>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for segment in segments {
+        segment.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 fn joined(path: &[String], name: &str) -> Vec<String> {

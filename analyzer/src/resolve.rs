@@ -112,6 +112,29 @@ fn deferred_scans(scans: &[FileScan], paths: &Paths, sources: &SourceMap) -> Vec
         .collect()
 }
 
+/// Derives the scan could not decide (a `LabelSet` through the crate's own `prelude`, a
+/// facade's re-export) followed to tallyho's; a struct found not to be a label set keeps no
+/// fields, as if it had been decided when scanned.
+fn settle_derives(scans: &mut [FileScan], paths: &Paths) {
+    let derives = |undecided: &mut Vec<Vec<String>>, name: &str| {
+        let undecided = std::mem::take(undecided);
+        undecided
+            .iter()
+            .any(|path| paths.tallyho_item(path).as_deref() == Some(name))
+    };
+    for scan in scans {
+        for raw in &mut scan.structs {
+            raw.derives_label_set |= derives(&mut raw.derive_paths, "LabelSet");
+            if !raw.derives_label_set {
+                raw.fields.clear();
+            }
+        }
+        for raw in &mut scan.enums {
+            raw.derives_label_value |= derives(&mut raw.derive_paths, "LabelValue");
+        }
+    }
+}
+
 /// Label types and their fields' enums followed to where they are defined.
 fn canonical_labels(scans: &mut [FileScan], paths: &Paths) {
     for scan in scans {
@@ -133,6 +156,7 @@ pub(crate) fn resolve(mut scans: Vec<FileScan>, sources: &SourceMap) -> Resolved
     let paths = Paths::new(&scans);
     let more = deferred(&scans, &paths, sources);
     scans.extend(more);
+    settle_derives(&mut scans, &paths);
     canonical_labels(&mut scans, &paths);
     let mut findings = Vec::new();
     let mut raw_declarations = Vec::new();

@@ -401,3 +401,46 @@ fn a_modules_cfg_carries_down_to_its_files_and_their_declarations() {
     lines.push(human(&analysis));
     insta::assert_snapshot!("cfg_tree", lines.join("\n"));
 }
+
+/// Label structs and enums whose derives are tallyho's only through the crate's own prelude
+/// (a glob, an import renamed) or a renamed facade, in files that name neither the runtime
+/// nor `static`: parsed because a group's label type (of a static whose metric type is itself
+/// a re-export) or a label field's enum leads there, and read as label sets; a struct with
+/// the standard derives stays a plain struct. The labels and series the manifest gets.
+#[test]
+fn label_derives_reached_through_the_crates_own_reexports() {
+    let analysis = run(&fixtures().join("label-reexport"));
+    assert!(analysis.findings.is_empty(), "{}", human(&analysis));
+    let mut lines: Vec<String> = analysis
+        .declarations
+        .iter()
+        .map(|d| {
+            let set = d.labels.as_ref().and_then(|l| l.resolved.as_ref());
+            let labels = set.map_or(String::from("unresolved"), |set| {
+                let fields: Vec<String> = set
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}={:?}", f.key, f.domain))
+                    .collect();
+                format!(
+                    "{}::{}::{} {{{}}}",
+                    set.crate_name,
+                    set.module_path,
+                    set.ident,
+                    fields.join(", ")
+                )
+            });
+            format!(
+                "{} {} series={:?} {labels}",
+                d.name,
+                d.kind.as_str(),
+                d.series()
+            )
+        })
+        .collect();
+    lines.sort();
+    insta::assert_snapshot!("label_reexport", lines.join("\n"));
+    // Every file but the crate root of `svc` (only `mod` items): the label files on demand.
+    let parsed = (analysis.stats.files, analysis.stats.parsed);
+    assert_eq!(parsed, (7, 6), "files, parsed");
+}

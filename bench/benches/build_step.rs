@@ -101,7 +101,8 @@ fn one_file_changed(bencher: Bencher, package_dir: PathBuf, package: &str, edite
         });
 }
 
-/// A copy of `fixtures/shop` to edit, its `../../` path dependencies made absolute.
+/// A copy of `fixtures/shop` to edit, its `../../` (the repository) and `../` (the other
+/// fixtures: `shared-metrics`) path dependencies made absolute.
 static SHOP_COPY: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
     fn copy(from: &Path, to: &Path) {
         for entry in std::fs::read_dir(from).expect("read") {
@@ -124,7 +125,8 @@ static SHOP_COPY: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let text = std::fs::read_to_string(&manifest)
         .expect("Cargo.toml")
-        .replace("\"../../", &format!("\"{}/", repo.display()));
+        .replace("\"../../", &format!("\"{}/", repo.display()))
+        .replace("\"../", &format!("\"{}/fixtures/", repo.display()));
     std::fs::write(&manifest, text).expect("write Cargo.toml");
     dir
 });

@@ -17,6 +17,10 @@ use crate::source::Span;
 pub(crate) struct RawStruct {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_set: bool,
+    /// Derives that may be tallyho's `LabelSet` under another path (a crate's own `prelude`,
+    /// a facade), to follow once every module is scanned; empty once settled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) derive_paths: Vec<Vec<String>>,
     pub(crate) span: Span,
     pub(crate) fields: Vec<RawField>,
 }
@@ -52,6 +56,9 @@ pub(crate) enum FieldKind {
 pub(crate) struct RawEnum {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_value: bool,
+    /// Derives that may be tallyho's `LabelValue` under another path, as for structs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) derive_paths: Vec<Vec<String>>,
     /// The exported values, or the span of a variant that carries data.
     pub(crate) values: Result<Vec<String>, Span>,
 }
@@ -60,9 +67,9 @@ pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Opti
     let Fields::Named(named) = &item.fields else {
         return None;
     };
-    let derives_label_set = derives(scanner, &item.attrs, "LabelSet");
+    let (derives_label_set, derive_paths) = derives(scanner, &item.attrs, "LabelSet");
     // Other structs are kept by name only: enough to say one used as labels lacks the derive.
-    let fields = if !derives_label_set {
+    let fields = if !derives_label_set && derive_paths.is_empty() {
         Vec::new()
     } else {
         named
@@ -104,6 +111,7 @@ pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Opti
     Some(RawStruct {
         path,
         derives_label_set,
+        derive_paths,
         span: scanner.span(item.ident.span()),
         fields,
     })
@@ -126,29 +134,40 @@ pub(super) fn label_enum(scanner: &Scanner<'_, '_>, item: &ItemEnum) -> RawEnum 
     }
     let mut path = scanner.scope().absolute(&["self".into()], false);
     path.push(item.ident.to_string());
+    let (derives_label_value, derive_paths) = derives(scanner, &item.attrs, "LabelValue");
     RawEnum {
         path,
-        derives_label_value: derives(scanner, &item.attrs, "LabelValue"),
+        derives_label_value,
+        derive_paths,
         values,
     }
 }
 
-fn derives(scanner: &Scanner<'_, '_>, attrs: &[Attribute], trait_name: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .any(|attr| {
-            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-                .is_ok_and(|paths| {
-                    paths.iter().any(|path| {
-                        scanner
-                            .scope()
-                            .tallyho_item(&segments(path), path.leading_colon.is_some())
-                            .as_deref()
-                            == Some(trait_name)
-                    })
-                })
-        })
+/// Whether `attrs` derive tallyho's `trait_name` by a path this module's imports decide, and
+/// else the absolute paths of the derives that may still lead to it through other modules
+/// (a derive is a path like any other: `use crate::prelude::*` re-exporting tallyho's).
+fn derives(
+    scanner: &Scanner<'_, '_>,
+    attrs: &[Attribute],
+    trait_name: &str,
+) -> (bool, Vec<Vec<String>>) {
+    let scope = scanner.scope();
+    let mut undecided = Vec::new();
+    let derived = attrs.iter().filter(|a| a.path().is_ident("derive"));
+    for attr in derived {
+        let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for path in &paths {
+            match scope.tallyho_item(&segments(path), path.leading_colon.is_some()) {
+                Some(item) if item == trait_name => return (true, Vec::new()),
+                Some(_) => {}
+                None => undecided.extend(scope.derive_candidates(path)),
+            }
+        }
+    }
+    (false, undecided)
 }
 
 fn classify(scanner: &Scanner<'_, '_>, ty: &Type) -> FieldKind {

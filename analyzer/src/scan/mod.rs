@@ -87,6 +87,10 @@ pub(crate) struct DeferredStatic {
     /// The undecided `cfg` of the modules around it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) condition: Option<String>,
+    /// Where its first type argument may be defined (a group's label type): followed before
+    /// the static is read again, so a label file the prefilter passed over is parsed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) label_candidates: Vec<Vec<String>>,
 }
 
 /// Which part of a declaration a constant gives.
@@ -471,6 +475,9 @@ impl<'w> Scanner<'_, 'w> {
                 .collect(),
             tallyho: self.context.tallyho.to_vec(),
             condition: self.condition(&[]),
+            label_candidates: first_type_argument(&ty.path)
+                .map(|label| scope.candidates(label))
+                .unwrap_or_default(),
         });
     }
 
@@ -726,6 +733,17 @@ fn path_before(tokens: &[TokenTree]) -> Option<syn::Path> {
     Some(syn::Path {
         leading_colon: leading.then(Default::default),
         segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+    })
+}
+
+/// The path of the first type argument of `path`'s last segment (`L` in `Group<L>`).
+fn first_type_argument(path: &syn::Path) -> Option<&syn::Path> {
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(syn::Type::Path(ty)) if ty.qself.is_none() => Some(&ty.path),
+        _ => None,
     })
 }
 

@@ -290,6 +290,22 @@ impl<'w> Scope<'w> {
         candidates
     }
 
+    /// Where a derive macro's `path` may lead to tallyho's through other modules: the path
+    /// the imports give, or for an identifier nothing here imports, the glob imports (else it
+    /// is the standard prelude's, like `Debug`). Nothing for a path into `std`.
+    pub(crate) fn derive_candidates(&self, path: &syn::Path) -> Vec<Vec<String>> {
+        let written = segments(path);
+        let absolute = self.absolute(&written, path.leading_colon.is_some());
+        let std = absolute
+            .first()
+            .is_none_or(|first| ["std", "core", "alloc"].contains(&first.as_str()));
+        match written.as_slice() {
+            _ if std => Vec::new(),
+            [ident] if !self.data.imports.contains_key(ident) => self.glob_candidates(ident),
+            _ => vec![absolute],
+        }
+    }
+
     /// Candidate absolute paths for a single identifier brought in by glob imports.
     fn glob_candidates(&self, ident: &str) -> Vec<Vec<String>> {
         self.data
