@@ -4,6 +4,7 @@
 //! The result holds only plain data (byte ranges, strings), so files scan in parallel and
 //! the parser's span table is released after each file.
 
+mod bodies;
 mod consts;
 mod declaration;
 mod depth;
@@ -213,7 +214,15 @@ pub(crate) fn scan_file(context: &FileContext<'_>, text: &str) -> FileScan {
         );
         return scan;
     }
-    match syn::parse_file(&blank_preamble(text)) {
+    // Names that keep a function body in the parse: tallyho's and every dependency's.
+    let names: Vec<&str> = context
+        .tallyho
+        .iter()
+        .chain(context.externs.iter().map(|(local, _)| local))
+        .chain(context.prelude.iter().map(|(alias, _)| alias))
+        .map(String::as_str)
+        .collect();
+    match bodies::parse_file(&blank_preamble(text), &names) {
         Ok(file) if !context.cfg.enabled(&file.attrs) => {}
         Ok(file) => {
             let compiled = || file.items.iter().filter(|i| context.cfg.enabled(attrs(i)));
