@@ -107,20 +107,25 @@ pub mod http {
     pub const METHOD_LABEL: &str = "http_request_method";
     /// The response status code, as three digits.
     pub const STATUS_CODE_LABEL: &str = "http_response_status_code";
-    /// The response status class, one of [`STATUS_CLASSES`].
+    /// The response status class, one of [`STATUS_CLASSES`] (the overflow value for a code
+    /// outside 100..=599, which has none).
     pub const STATUS_CLASS_LABEL: &str = "http_response_status_class";
 
     /// The route of a request no route matched (a 404 from the router's fallback): one value
     /// for all of them, so probing clients cannot add series.
     pub const UNMATCHED_ROUTE: &str = "__unmatched__";
-    /// The most distinct routes a service records; further routes export as the overflow
-    /// value. A service's own bound (its routes, or `max_routes` in `tallyho.yaml`) is lower.
+    /// The most distinct route values a service records, the unmatched route included;
+    /// further routes export as the overflow value. A service's own bound (its routes and
+    /// the unmatched route, or `max_routes` in `tallyho.yaml`) may be lower.
     pub const MAX_ROUTES: usize = 128;
     /// The most distinct status codes a service records; further codes export as the
     /// overflow value.
     pub const MAX_STATUS_CODES: usize = 16;
     /// The status code every route's success series is exported with from the first scrape.
     pub const ZERO_STATUS_CODE: &str = "200";
+    /// The status class of [`ZERO_STATUS_CODE`], the duration's success series.
+    pub const ZERO_STATUS_CLASS: &str =
+        STATUS_CLASSES[(ZERO_STATUS_CODE.as_bytes()[0] - b'1') as usize];
 
     /// The methods recorded by name, as the OpenTelemetry conventions list them (RFC 9110 and
     /// PATCH); any other method is recorded as [`OTHER_METHOD`].
@@ -236,4 +241,15 @@ pub mod build_info {
         "TALLYHO_BUILD_TARGET",
         "TALLYHO_BUILD_PROFILE",
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http;
+
+    #[test]
+    fn the_zero_series_class_is_the_class_of_the_zero_series_code() {
+        assert_eq!(http::status_class(200), Some(http::ZERO_STATUS_CLASS));
+        assert_eq!(http::ZERO_STATUS_CODE, "200");
+    }
 }
