@@ -12,6 +12,12 @@
 use crate::kind::{Kind, ValueType};
 use crate::unit::Unit;
 
+/// The package (and crate) that records the built-in metrics: the manifest lists them as
+/// its declarations, so a reader can tell them from the application's.
+pub const PACKAGE: &str = "tallyho";
+/// The module the manifest gives the built-in metrics, which have no source file.
+pub const MODULE: &str = "builtin";
+
 /// A built-in metric as the manifest and the dashboards describe it.
 #[derive(Debug, Clone, Copy)]
 pub struct BuiltinMetric {
@@ -157,61 +163,78 @@ pub mod process {
     use crate::kind::{Kind, ValueType};
     use crate::unit::Unit;
 
+    /// CPU time.
+    pub const CPU_SECONDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_cpu_seconds",
+        Kind::Counter,
+        ValueType::F64,
+        "Total user and system CPU time spent in seconds.",
+    )
+    .with_unit(Unit::Seconds);
+    /// Open file descriptors.
+    pub const OPEN_FDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_open_fds",
+        Kind::Gauge,
+        ValueType::U64,
+        "Number of open file descriptors.",
+    );
+    /// The file descriptor limit.
+    pub const MAX_FDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_max_fds",
+        Kind::Gauge,
+        ValueType::U64,
+        "Maximum number of open file descriptors.",
+    );
+    /// Virtual memory size.
+    pub const VIRTUAL_MEMORY_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_virtual_memory_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Virtual memory size in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// The virtual memory limit.
+    pub const VIRTUAL_MEMORY_MAX_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_virtual_memory_max_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Maximum amount of virtual memory available in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// Resident memory size.
+    pub const RESIDENT_MEMORY_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_resident_memory_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Resident memory size in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// When the process started, in Unix time.
+    pub const START_TIME_SECONDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_start_time_seconds",
+        Kind::Gauge,
+        ValueType::F64,
+        "Start time of the process since unix epoch in seconds.",
+    )
+    .with_unit(Unit::Seconds);
+    /// OS threads.
+    pub const THREADS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_threads",
+        Kind::Gauge,
+        ValueType::U64,
+        "Number of OS threads in the process.",
+    );
+
     /// Every process metric, in the order the runtime reads them.
     pub const METRICS: &[BuiltinMetric] = &[
-        BuiltinMetric::scalar(
-            "process_cpu_seconds",
-            Kind::Counter,
-            ValueType::F64,
-            "Total user and system CPU time spent in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        BuiltinMetric::scalar(
-            "process_open_fds",
-            Kind::Gauge,
-            ValueType::U64,
-            "Number of open file descriptors.",
-        ),
-        BuiltinMetric::scalar(
-            "process_max_fds",
-            Kind::Gauge,
-            ValueType::U64,
-            "Maximum number of open file descriptors.",
-        ),
-        BuiltinMetric::scalar(
-            "process_virtual_memory_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Virtual memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_virtual_memory_max_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Maximum amount of virtual memory available in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_resident_memory_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Resident memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_start_time_seconds",
-            Kind::Gauge,
-            ValueType::F64,
-            "Start time of the process since unix epoch in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        BuiltinMetric::scalar(
-            "process_threads",
-            Kind::Gauge,
-            ValueType::U64,
-            "Number of OS threads in the process.",
-        ),
+        CPU_SECONDS,
+        OPEN_FDS,
+        MAX_FDS,
+        VIRTUAL_MEMORY_BYTES,
+        VIRTUAL_MEMORY_MAX_BYTES,
+        RESIDENT_MEMORY_BYTES,
+        START_TIME_SECONDS,
+        THREADS,
     ];
 }
 
@@ -235,7 +258,7 @@ pub mod build_info {
 
     /// The environment variables the build step sets for the package's compilation, one per
     /// label after `version` (which is `CARGO_PKG_VERSION`), in [`LABELS`] order.
-    pub const ENV_VARS: &[&str] = &[
+    pub const ENV_VARS: [&str; 4] = [
         "TALLYHO_BUILD_REVISION",
         "TALLYHO_BUILD_RUSTC_VERSION",
         "TALLYHO_BUILD_TARGET",
