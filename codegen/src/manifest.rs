@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 pub use tallyho_analyzer::Service;
 use tallyho_analyzer::{Analysis, Builtin, Declaration, Domain, MetricKind};
-use tallyho_spec::{Kind, Unit, ValueType, DEFAULT_BUCKETS};
+use tallyho_spec::{builtin, Kind, Unit, ValueType, DEFAULT_BUCKETS};
 
 /// The manifest format version; readers reject others.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -263,8 +263,8 @@ impl Manifest {
     }
 }
 
-/// A built-in metric's entry: declared by the runtime (package and crate `tallyho`, module
-/// `builtin`), no file.
+/// A built-in metric's entry: declared by the runtime (package and crate
+/// [`builtin::PACKAGE`], module [`builtin::MODULE`]), no file.
 fn builtin_metric(b: &Builtin, limit: u64) -> Metric {
     let labels = b
         .labels
@@ -283,10 +283,10 @@ fn builtin_metric(b: &Builtin, limit: u64) -> Metric {
         value_type: b.metric.value_type,
         help: b.metric.help.to_owned(),
         unit: b.metric.unit,
-        package: "tallyho".to_owned(),
+        package: builtin::PACKAGE.to_owned(),
         version: None,
-        crate_name: "tallyho".to_owned(),
-        module: "builtin".to_owned(),
+        crate_name: builtin::PACKAGE.to_owned(),
+        module: builtin::MODULE.to_owned(),
         ident: String::new(),
         file: String::new(),
         line: 0,

@@ -215,9 +215,7 @@ fn builtin_calls(s: &Service) -> TokenStream {
 /// `tallyho::set_build_info(..)`: the package version, and the values the build step passes
 /// in `tallyho_spec::builtin::build_info::ENV_VARS` (empty when built without it).
 fn build_info() -> TokenStream {
-    let [revision, rustc, target, profile] = build_info::ENV_VARS else {
-        return TokenStream::new();
-    };
+    let [revision, rustc, target, profile] = build_info::ENV_VARS;
     quote! {
         tallyho::set_build_info(tallyho::BuildInfo {
             version: env!("CARGO_PKG_VERSION"),

@@ -46,7 +46,7 @@ pub fn set_build_info(info: BuildInfo) {
 }
 
 /// Each label holds one value, interned once: the series is slot 0 of every label.
-static VALUES: [Interner; 5] = [const { Interner::new(1) }; 5];
+static VALUES: [Interner; LABELS.len()] = [const { Interner::new(1) }; LABELS.len()];
 
 static BUILD_INFO: GaugeGroup<OneBuild, u64> = GaugeGroup::new(METRIC.name).help(METRIC.help);
 

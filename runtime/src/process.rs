@@ -33,9 +33,8 @@ struct ProcessFamily {
 }
 
 impl ProcessFamily {
-    /// The family `tallyho_spec` describes as `name`, read by `read`.
-    const fn new(name: &'static str, read: fn(&Snapshot) -> Option<f64>) -> ProcessFamily {
-        let spec = described(name);
+    /// The family `tallyho_spec` describes as `spec`, read by `read`.
+    const fn new(spec: BuiltinMetric, read: fn(&Snapshot) -> Option<f64>) -> ProcessFamily {
         let mut meta = Meta::new(spec.name, spec.kind).with_help(spec.help);
         if let Some(unit) = spec.unit {
             meta = meta.with_unit(unit);
@@ -46,33 +45,6 @@ impl ProcessFamily {
             value_type: spec.value_type,
         }
     }
-}
-
-/// The description of the process metric `name`, found at compile time.
-const fn described(name: &str) -> BuiltinMetric {
-    let mut i = 0;
-    while i < process::METRICS.len() {
-        if str_eq(process::METRICS[i].name, name) {
-            return process::METRICS[i];
-        }
-        i += 1;
-    }
-    panic!("not a process metric tallyho-spec describes");
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 impl Collect for ProcessFamily {
@@ -102,15 +74,15 @@ impl Collect for ProcessFamily {
     }
 }
 
-static PROCESS_FAMILIES: [ProcessFamily; 8] = [
-    ProcessFamily::new("process_cpu_seconds", |s| s.cpu_seconds),
-    ProcessFamily::new("process_open_fds", |s| s.open_fds),
-    ProcessFamily::new("process_max_fds", |s| s.max_fds),
-    ProcessFamily::new("process_virtual_memory_bytes", |s| s.virtual_bytes),
-    ProcessFamily::new("process_virtual_memory_max_bytes", |s| s.virtual_max_bytes),
-    ProcessFamily::new("process_resident_memory_bytes", |s| s.resident_bytes),
-    ProcessFamily::new("process_start_time_seconds", |s| s.start_time_seconds),
-    ProcessFamily::new("process_threads", |s| s.threads),
+static PROCESS_FAMILIES: [ProcessFamily; process::METRICS.len()] = [
+    ProcessFamily::new(process::CPU_SECONDS, |s| s.cpu_seconds),
+    ProcessFamily::new(process::OPEN_FDS, |s| s.open_fds),
+    ProcessFamily::new(process::MAX_FDS, |s| s.max_fds),
+    ProcessFamily::new(process::VIRTUAL_MEMORY_BYTES, |s| s.virtual_bytes),
+    ProcessFamily::new(process::VIRTUAL_MEMORY_MAX_BYTES, |s| s.virtual_max_bytes),
+    ProcessFamily::new(process::RESIDENT_MEMORY_BYTES, |s| s.resident_bytes),
+    ProcessFamily::new(process::START_TIME_SECONDS, |s| s.start_time_seconds),
+    ProcessFamily::new(process::THREADS, |s| s.threads),
 ];
 
 /// What one read of `/proc` found; `None` where it found nothing.

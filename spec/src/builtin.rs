@@ -12,6 +12,12 @@
 use crate::kind::{Kind, ValueType};
 use crate::unit::Unit;
 
+/// The package (and crate) that records the built-in metrics: the manifest lists them as
+/// its declarations, so a reader can tell them from the application's.
+pub const PACKAGE: &str = "tallyho";
+/// The module the manifest gives the built-in metrics, which have no source file.
+pub const MODULE: &str = "builtin";
+
 /// A built-in metric as the manifest and the dashboards describe it.
 #[derive(Debug, Clone, Copy)]
 pub struct BuiltinMetric {
@@ -107,20 +113,25 @@ pub mod http {
     pub const METHOD_LABEL: &str = "http_request_method";
     /// The response status code, as three digits.
     pub const STATUS_CODE_LABEL: &str = "http_response_status_code";
-    /// The response status class, one of [`STATUS_CLASSES`].
+    /// The response status class, one of [`STATUS_CLASSES`] (the overflow value for a code
+    /// outside 100..=599, which has none).
     pub const STATUS_CLASS_LABEL: &str = "http_response_status_class";
 
     /// The route of a request no route matched (a 404 from the router's fallback): one value
     /// for all of them, so probing clients cannot add series.
     pub const UNMATCHED_ROUTE: &str = "__unmatched__";
-    /// The most distinct routes a service records; further routes export as the overflow
-    /// value. A service's own bound (its routes, or `max_routes` in `tallyho.yaml`) is lower.
+    /// The most distinct route values a service records, the unmatched route included;
+    /// further routes export as the overflow value. A service's own bound (its routes and
+    /// the unmatched route, or `max_routes` in `tallyho.yaml`) may be lower.
     pub const MAX_ROUTES: usize = 128;
     /// The most distinct status codes a service records; further codes export as the
     /// overflow value.
     pub const MAX_STATUS_CODES: usize = 16;
     /// The status code every route's success series is exported with from the first scrape.
     pub const ZERO_STATUS_CODE: &str = "200";
+    /// The status class of [`ZERO_STATUS_CODE`], the duration's success series.
+    pub const ZERO_STATUS_CLASS: &str =
+        STATUS_CLASSES[(ZERO_STATUS_CODE.as_bytes()[0] - b'1') as usize];
 
     /// The methods recorded by name, as the OpenTelemetry conventions list them (RFC 9110 and
     /// PATCH); any other method is recorded as [`OTHER_METHOD`].
@@ -152,61 +163,78 @@ pub mod process {
     use crate::kind::{Kind, ValueType};
     use crate::unit::Unit;
 
+    /// CPU time.
+    pub const CPU_SECONDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_cpu_seconds",
+        Kind::Counter,
+        ValueType::F64,
+        "Total user and system CPU time spent in seconds.",
+    )
+    .with_unit(Unit::Seconds);
+    /// Open file descriptors.
+    pub const OPEN_FDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_open_fds",
+        Kind::Gauge,
+        ValueType::U64,
+        "Number of open file descriptors.",
+    );
+    /// The file descriptor limit.
+    pub const MAX_FDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_max_fds",
+        Kind::Gauge,
+        ValueType::U64,
+        "Maximum number of open file descriptors.",
+    );
+    /// Virtual memory size.
+    pub const VIRTUAL_MEMORY_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_virtual_memory_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Virtual memory size in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// The virtual memory limit.
+    pub const VIRTUAL_MEMORY_MAX_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_virtual_memory_max_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Maximum amount of virtual memory available in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// Resident memory size.
+    pub const RESIDENT_MEMORY_BYTES: BuiltinMetric = BuiltinMetric::scalar(
+        "process_resident_memory_bytes",
+        Kind::Gauge,
+        ValueType::U64,
+        "Resident memory size in bytes.",
+    )
+    .with_unit(Unit::Bytes);
+    /// When the process started, in Unix time.
+    pub const START_TIME_SECONDS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_start_time_seconds",
+        Kind::Gauge,
+        ValueType::F64,
+        "Start time of the process since unix epoch in seconds.",
+    )
+    .with_unit(Unit::Seconds);
+    /// OS threads.
+    pub const THREADS: BuiltinMetric = BuiltinMetric::scalar(
+        "process_threads",
+        Kind::Gauge,
+        ValueType::U64,
+        "Number of OS threads in the process.",
+    );
+
     /// Every process metric, in the order the runtime reads them.
     pub const METRICS: &[BuiltinMetric] = &[
-        BuiltinMetric::scalar(
-            "process_cpu_seconds",
-            Kind::Counter,
-            ValueType::F64,
-            "Total user and system CPU time spent in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        BuiltinMetric::scalar(
-            "process_open_fds",
-            Kind::Gauge,
-            ValueType::U64,
-            "Number of open file descriptors.",
-        ),
-        BuiltinMetric::scalar(
-            "process_max_fds",
-            Kind::Gauge,
-            ValueType::U64,
-            "Maximum number of open file descriptors.",
-        ),
-        BuiltinMetric::scalar(
-            "process_virtual_memory_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Virtual memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_virtual_memory_max_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Maximum amount of virtual memory available in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_resident_memory_bytes",
-            Kind::Gauge,
-            ValueType::U64,
-            "Resident memory size in bytes.",
-        )
-        .with_unit(Unit::Bytes),
-        BuiltinMetric::scalar(
-            "process_start_time_seconds",
-            Kind::Gauge,
-            ValueType::F64,
-            "Start time of the process since unix epoch in seconds.",
-        )
-        .with_unit(Unit::Seconds),
-        BuiltinMetric::scalar(
-            "process_threads",
-            Kind::Gauge,
-            ValueType::U64,
-            "Number of OS threads in the process.",
-        ),
+        CPU_SECONDS,
+        OPEN_FDS,
+        MAX_FDS,
+        VIRTUAL_MEMORY_BYTES,
+        VIRTUAL_MEMORY_MAX_BYTES,
+        RESIDENT_MEMORY_BYTES,
+        START_TIME_SECONDS,
+        THREADS,
     ];
 }
 
@@ -230,10 +258,21 @@ pub mod build_info {
 
     /// The environment variables the build step sets for the package's compilation, one per
     /// label after `version` (which is `CARGO_PKG_VERSION`), in [`LABELS`] order.
-    pub const ENV_VARS: &[&str] = &[
+    pub const ENV_VARS: [&str; 4] = [
         "TALLYHO_BUILD_REVISION",
         "TALLYHO_BUILD_RUSTC_VERSION",
         "TALLYHO_BUILD_TARGET",
         "TALLYHO_BUILD_PROFILE",
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http;
+
+    #[test]
+    fn the_zero_series_class_is_the_class_of_the_zero_series_code() {
+        assert_eq!(http::status_class(200), Some(http::ZERO_STATUS_CLASS));
+        assert_eq!(http::ZERO_STATUS_CODE, "200");
+    }
 }

@@ -19,7 +19,8 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteSet {
-    /// Route templates as written, distinct and sorted, without the unmatched route.
+    /// Route templates as written, distinct and sorted, without the unmatched route; those
+    /// past `max_routes` export as the overflow value.
     pub routes: Vec<String>,
     /// The methods the routes answer, sorted; empty when they answer every method.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -33,11 +34,14 @@ pub struct RouteSet {
 }
 
 impl RouteSet {
-    /// The route label's values: the routes and the unmatched route.
+    /// The route label's values: the unmatched route and the routes that fit beside it in
+    /// `max_routes`, as the runtime interns them (the unmatched route first).
     pub fn route_values(&self) -> Vec<String> {
-        let mut values = self.routes.clone();
-        values.push(http::UNMATCHED_ROUTE.to_owned());
-        values
+        let fitting = self.routes.iter().take(self.max_routes.saturating_sub(1));
+        fitting
+            .cloned()
+            .chain([http::UNMATCHED_ROUTE.to_owned()])
+            .collect()
     }
 
     /// Whether routes past `max_routes` may reach the runtime and export as the overflow.
@@ -135,7 +139,8 @@ pub(crate) fn route_set(
         }
     }
     let unreadable = routers.iter().any(|r| r.unreadable);
-    // The runtime records at most MAX_ROUTES values; past them, the overflow.
+    // The runtime records at most MAX_ROUTES values, the unmatched route included; past
+    // them, the overflow (routes past the bound are still declared, so it shows at once).
     let needed = routes.len() + 1;
     let max_routes = if unreadable {
         config.requests.max_routes.max(needed)
@@ -144,7 +149,7 @@ pub(crate) fn route_set(
     }
     .min(http::MAX_ROUTES);
     let set = RouteSet {
-        routes: routes.into_iter().take(max_routes - 1).collect(),
+        routes: routes.into_iter().collect(),
         methods: if every {
             Vec::new()
         } else {
@@ -211,7 +216,11 @@ fn http_label(key: &str, set: &RouteSet) -> BuiltinLabel {
             vec![http::ZERO_STATUS_CODE.to_owned()],
             Some(http::MAX_STATUS_CODES as u64),
         ),
-        _ => (owned(http::STATUS_CLASSES), None),
+        // A code outside 100..=599 has no class: its class exports as the overflow.
+        _ => (
+            owned(http::STATUS_CLASSES),
+            Some(http::STATUS_CLASSES.len() as u64),
+        ),
     };
     BuiltinLabel {
         key: key.to_owned(),
@@ -255,13 +264,14 @@ mod tests {
 
     #[test]
     fn request_series_are_routes_times_methods_times_statuses() {
-        // 2 routes + unmatched = 3; GET, HEAD + _OTHER = 3; 16 codes + overflow = 17.
+        // 2 routes + unmatched = 3; GET, HEAD + _OTHER = 3; 16 codes + overflow = 17;
+        // 5 classes + overflow = 6; 14 buckets + 3 = 17.
         let known = set(&["/a", "/b"], &["GET", "HEAD"], false, 3);
         assert_eq!(
             series_of(&known),
             [
                 ("http_server_requests", 3 * 3 * 17),
-                ("http_server_request_duration_seconds", 3 * 3 * 5 * 17),
+                ("http_server_request_duration_seconds", 3 * 3 * 6 * 17),
                 ("http_server_active_requests", 3 * 3),
                 ("tallyho_build_info", 1),
             ]
@@ -271,6 +281,25 @@ mod tests {
         assert_eq!(
             series_of(&bounded)[2],
             ("http_server_active_requests", 33 * 10)
+        );
+    }
+
+    #[test]
+    fn routes_past_the_runtime_bound_count_as_the_overflow() {
+        let many: Vec<String> = (0..http::MAX_ROUTES + 10)
+            .map(|i| format!("/r{i:03}"))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let capped = set(&many, &["GET"], false, http::MAX_ROUTES);
+        assert!(capped.overflows());
+        assert_eq!(capped.route_values().len(), http::MAX_ROUTES);
+        // MAX_ROUTES values, the unmatched route included, + overflow; GET + _OTHER.
+        assert_eq!(
+            series_of(&capped)[2],
+            (
+                "http_server_active_requests",
+                (http::MAX_ROUTES as u64 + 1) * 2
+            )
         );
     }
 

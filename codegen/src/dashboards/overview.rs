@@ -113,9 +113,11 @@ fn requests(layout: &mut Layout, view: &ServiceView<'_>, scope: Scope<'_>) -> Op
     let metric = view.builtin(http::REQUESTS.name)?;
     let text = PanelText {
         title: "Requests by route".to_owned(),
-        description: "HTTP requests served per second, by route template (`__unmatched__`: \
-                      requests no route matched)."
-            .to_owned(),
+        description: format!(
+            "HTTP requests served per second, by route template (`{}`: requests no route \
+             matched).",
+            http::UNMATCHED_ROUTE
+        ),
         queries: query(
             promql::counter_rate(metric, &[http::ROUTE_LABEL], scope),
             &format!("{{{{{}}}}}", http::ROUTE_LABEL),

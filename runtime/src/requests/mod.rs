@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use tallyho_spec::builtin::http::{
-    self, MAX_ROUTES, METHODS, OTHER_METHOD, UNMATCHED_ROUTE, ZERO_STATUS_CODE,
+    self, MAX_ROUTES, METHODS, OTHER_METHOD, UNMATCHED_ROUTE, ZERO_STATUS_CLASS, ZERO_STATUS_CODE,
 };
 use tallyho_spec::OVERFLOW_VALUE;
 
@@ -58,7 +58,8 @@ pub struct RouteSet {
     pub routes: &'static [&'static str],
     /// The methods the routes answer, from the standard set; empty for every method.
     pub methods: &'static [&'static str],
-    /// The most distinct route values, the unmatched route included.
+    /// The most distinct route values, the unmatched route included (at most
+    /// `MAX_ROUTES`); routes past it, declared or not, export as `__overflow__`.
     pub max_routes: usize,
 }
 
@@ -93,11 +94,12 @@ fn declared() -> &'static Declared {
 }
 
 fn declare_now(set: &RouteSet) -> Declared {
+    // Bound first, so routes past `max_routes` overflow however many are declared.
+    ROUTES.restrict(set.max_routes.max(1));
     let unmatched = ROUTES.intern(UNMATCHED_ROUTE);
     for route in set.routes {
         ROUTES.intern(route);
     }
-    ROUTES.restrict(set.max_routes.max(1));
     let methods = if set.methods.is_empty() {
         METHODS
     } else {
@@ -107,9 +109,10 @@ fn declare_now(set: &RouteSet) -> Declared {
         METHOD_NAMES.intern(method);
     }
     let other_method = METHOD_NAMES.intern(OTHER_METHOD);
+    // Closed: requests look methods up with `find`, and nothing is interned after this.
     METHOD_NAMES.restrict(0);
     STATUS_CODES.intern(ZERO_STATUS_CODE);
-    STATUS_CLASS_NAMES.intern("2xx");
+    STATUS_CLASS_NAMES.intern(ZERO_STATUS_CLASS);
     REQUESTS.register();
     DURATION.register();
     ACTIVE.register();
