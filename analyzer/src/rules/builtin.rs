@@ -44,11 +44,6 @@ impl RouteSet {
             .collect()
     }
 
-    /// Whether routes past `max_routes` may reach the runtime and export as the overflow.
-    pub fn overflows(&self) -> bool {
-        self.unreadable || self.routes.len() + 1 > self.max_routes
-    }
-
     /// The method label's values: the methods (every one of them when empty) and `_OTHER`.
     pub fn method_values(&self) -> Vec<String> {
         let methods: Vec<String> = if self.methods.is_empty() {
@@ -207,10 +202,9 @@ pub(crate) fn builtins(
 fn http_label(key: &str, set: &RouteSet) -> BuiltinLabel {
     let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
     let (values, max_values) = match key {
-        http::ROUTE_LABEL => (
-            set.route_values(),
-            set.overflows().then_some(set.max_routes as u64),
-        ),
+        // Always bounded: a route the build step did not read (a custom `route_with`, a
+        // router it could not follow) reaches the runtime and exports as the overflow.
+        http::ROUTE_LABEL => (set.route_values(), Some(set.max_routes as u64)),
         http::METHOD_LABEL => (set.method_values(), None),
         http::STATUS_CODE_LABEL => (
             vec![http::ZERO_STATUS_CODE.to_owned()],
@@ -264,15 +258,16 @@ mod tests {
 
     #[test]
     fn request_series_are_routes_times_methods_times_statuses() {
-        // 2 routes + unmatched = 3; GET, HEAD + _OTHER = 3; 16 codes + overflow = 17;
-        // 5 classes + overflow = 6; 14 buckets + 3 = 17.
+        // 2 routes + unmatched + overflow (a route the build step did not read) = 4;
+        // GET, HEAD + _OTHER = 3; 16 codes + overflow = 17; 5 classes + overflow = 6;
+        // 14 buckets + 3 = 17.
         let known = set(&["/a", "/b"], &["GET", "HEAD"], false, 3);
         assert_eq!(
             series_of(&known),
             [
-                ("http_server_requests", 3 * 3 * 17),
-                ("http_server_request_duration_seconds", 3 * 3 * 6 * 17),
-                ("http_server_active_requests", 3 * 3),
+                ("http_server_requests", 4 * 3 * 17),
+                ("http_server_request_duration_seconds", 4 * 3 * 6 * 17),
+                ("http_server_active_requests", 4 * 3),
                 ("tallyho_build_info", 1),
             ]
         );
@@ -291,7 +286,6 @@ mod tests {
             .collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         let capped = set(&many, &["GET"], false, http::MAX_ROUTES);
-        assert!(capped.overflows());
         assert_eq!(capped.route_values().len(), http::MAX_ROUTES);
         // MAX_ROUTES values, the unmatched route included, + overflow; GET + _OTHER.
         assert_eq!(

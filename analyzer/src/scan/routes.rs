@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall};
+use tallyho_spec::builtin::http;
 
 use super::scope::{segments, Scope};
 use crate::source::{FileId, Span};
@@ -14,11 +15,6 @@ use crate::source::{FileId, Span};
 /// The router methods that add routes; any other call in a chain (`layer`, `with_state`,
 /// `fallback`) leaves the routes as they are.
 const ROUTER_CALLS: &[&str] = &["route", "route_service", "nest", "nest_service", "merge"];
-
-/// The method routers by method (`get`, `post_service`, `MethodRouter::put`).
-const METHOD_FNS: &[&str] = &[
-    "connect", "delete", "get", "head", "options", "patch", "post", "put", "trace",
-];
 
 /// One router chain found in a function body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -711,9 +707,12 @@ pub(crate) fn methods(expr: &Expr) -> Option<Vec<String>> {
 /// `GET` for `get`, `get_service` or `MethodRouter::get`; `None` for other names.
 fn method_fn(name: &str) -> Option<String> {
     let name = name.strip_suffix("_service").unwrap_or(name);
-    METHOD_FNS
-        .contains(&name)
-        .then(|| name.to_ascii_uppercase())
+    // axum names its method routers after the standard methods, in lowercase.
+    let lowercase = name.bytes().all(|b| b.is_ascii_lowercase());
+    http::METHODS
+        .iter()
+        .find(|m| lowercase && m.eq_ignore_ascii_case(name))
+        .map(|m| (*m).to_owned())
 }
 
 #[cfg(test)]
