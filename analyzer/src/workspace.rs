@@ -16,7 +16,7 @@ use crate::model::Declaration;
 mod metadata;
 
 /// The runtime's package: its own metrics are built in, never scanned.
-const RUNTIME: &str = "tallyho";
+const RUNTIME: &str = tallyho_spec::builtin::PACKAGE;
 
 /// The runtime's feature that brings the request-recording `tower` layer.
 const REQUESTS_FEATURE: &str = "tower";

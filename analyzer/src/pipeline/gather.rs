@@ -391,7 +391,7 @@ fn needles(workspace: &Workspace, reaching: &[bool]) -> Vec<String> {
         .filter(|(_, reaches)| **reaches)
         .filter_map(|(p, _)| Some(p.lib.as_ref()?.crate_name.as_str()))
         .collect();
-    let mut needles = vec!["tallyho".to_owned()];
+    let mut needles = vec![tallyho_spec::builtin::PACKAGE.to_owned()];
     if workspace.request_metrics() {
         // Where the routers are built: their routes label the request metrics.
         needles.push(ROUTER_CRATE.to_owned());

@@ -106,7 +106,7 @@ fn resolve_sorted(scans: Vec<FileScan>, sources: &SourceMap) -> Resolved {
 /// declarations, label sets and the name and label rules, without a workspace. For editor
 /// integrations and for fuzzing the scanner; never panics on any input.
 pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
-    let tallyho = ["tallyho".to_owned()];
+    let tallyho = [tallyho_spec::builtin::PACKAGE.to_owned()];
     let context = FileContext {
         file: FileId(0),
         package: "source",

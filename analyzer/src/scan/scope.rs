@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use syn::{Item, UseTree};
 
 /// How absolute paths spell tallyho's crate, whatever name a package gives it.
-pub(crate) const TALLYHO: &str = "tallyho";
+pub(crate) const TALLYHO: &str = tallyho_spec::builtin::PACKAGE;
 
 /// What one module brings into scope, as plain data: kept in the scan so that paths into it
 /// can be followed from other files and crates (`pub use` chains, re-exporting facades).
