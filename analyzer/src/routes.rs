@@ -266,25 +266,12 @@ fn join(prefix: &str, path: &str) -> String {
 mod tests {
     use super::*;
     use crate::scan::{scan_file, FileContext};
-    use crate::source::FileId;
 
     /// The root routers of one file as `"/a GET,HEAD; /b *"`, one per line, then the
     /// findings, each with the text it points at.
     fn roots(text: &str) -> String {
         let tallyho = ["tallyho".to_owned()];
-        let context = FileContext {
-            file: FileId(0),
-            package: "p",
-            version: None,
-            cfg: Default::default(),
-            crate_name: "p",
-            binary: None,
-            module: Vec::new(),
-            externs: &[],
-            tallyho: &tallyho,
-            prelude: &[],
-            condition: None,
-        };
+        let context = FileContext::standalone("p", &tallyho);
         let scan = scan_file(&context, text);
         let (routers, findings) = read(&[scan]);
         let mut lines: Vec<String> = routers

@@ -107,19 +107,7 @@ fn resolve_sorted(scans: Vec<FileScan>, sources: &SourceMap) -> Resolved {
 /// integrations and for fuzzing the scanner; never panics on any input.
 pub fn check_source(text: &str) -> (Vec<Declaration>, Vec<Finding>) {
     let tallyho = [tallyho_spec::builtin::PACKAGE.to_owned()];
-    let context = FileContext {
-        file: FileId(0),
-        package: "source",
-        version: None,
-        crate_name: "source",
-        binary: None,
-        module: Vec::new(),
-        externs: &[],
-        tallyho: &tallyho,
-        prelude: &[],
-        condition: None,
-        cfg: crate::cfg::CfgSet::default(),
-    };
+    let context = FileContext::standalone("source", &tallyho);
     let mut sources = SourceMap::default();
     sources.add(Path::new(""), "source.rs".into(), text.into());
     let scanned = scan::on_parse_stack(|| scan::scan_file(&context, text));

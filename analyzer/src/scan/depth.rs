@@ -474,7 +474,6 @@ fn utf8_len(first: u8) -> usize {
 mod tests {
     use super::*;
     use crate::scan::{scan_file, FileContext};
-    use crate::source::FileId;
 
     /// A file nested `n` deep in one way.
     type Generator = fn(usize) -> String;
@@ -570,19 +569,7 @@ mod tests {
 
     fn scan(text: &str) -> crate::scan::FileScan {
         let tallyho = ["tallyho".to_owned()];
-        let context = FileContext {
-            file: FileId(0),
-            package: "p",
-            version: None,
-            cfg: Default::default(),
-            crate_name: "p",
-            binary: None,
-            module: Vec::new(),
-            externs: &[],
-            tallyho: &tallyho,
-            prelude: &[],
-            condition: None,
-        };
+        let context = FileContext::standalone("p", &tallyho);
         scan_file(&context, text)
     }
 

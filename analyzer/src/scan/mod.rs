@@ -56,6 +56,27 @@ pub(crate) struct FileContext<'w> {
     pub(crate) condition: Option<&'w str>,
 }
 
+impl<'w> FileContext<'w> {
+    /// A file read on its own, as the root of crate `name` with no dependency but tallyho
+    /// (under the names in `tallyho`), every `cfg` undecided: for checking a snippet and for
+    /// tests.
+    pub(crate) fn standalone(name: &'w str, tallyho: &'w [String]) -> Self {
+        FileContext {
+            file: FileId(0),
+            package: name,
+            version: None,
+            crate_name: name,
+            binary: None,
+            module: Vec::new(),
+            externs: &[],
+            tallyho,
+            prelude: &[],
+            cfg: CfgSet::default(),
+            condition: None,
+        }
+    }
+}
+
 /// A declaration before its label type is looked up across the workspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawDeclaration {
