@@ -27,8 +27,8 @@ pub struct RouteSet {
     pub methods: Vec<String>,
     /// Distinct route values recorded, the unmatched route included.
     pub max_routes: usize,
-    /// Whether some route could not be read (so routes past these may be recorded, up to
-    /// `max_routes`).
+    /// Whether some route could not be read, or no router was found (so routes past these
+    /// may be recorded, up to `max_routes`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unreadable: bool,
 }
@@ -133,16 +133,7 @@ pub(crate) fn route_set(
             None => every = true,
         }
     }
-    let unreadable = routers.iter().any(|r| r.unreadable);
-    // The runtime records at most MAX_ROUTES values, the unmatched route included; past
-    // them, the overflow (routes past the bound are still declared, so it shows at once).
-    let needed = routes.len() + 1;
-    let max_routes = if unreadable {
-        config.requests.max_routes.max(needed)
-    } else {
-        needed
-    }
-    .min(http::MAX_ROUTES);
+    let (unreadable, max_routes) = route_bound(&routers, routes.len(), config.requests.max_routes);
     let set = RouteSet {
         routes: routes.into_iter().collect(),
         methods: if every {
@@ -154,6 +145,21 @@ pub(crate) fn route_set(
         unreadable,
     };
     (set, routers.first().map(|r| r.span.clone()))
+}
+
+/// Whether a service's routes are not all known, and the route label's bound, the unmatched
+/// route included. Known routes bound it exactly. A router that cannot be read, or none found
+/// at all (built by a macro, or in a crate the analysis does not read), leaves the configured
+/// bound. The runtime records at most `MAX_ROUTES` values; past them, the overflow.
+fn route_bound(routers: &[&ReadRouter], routes: usize, configured: usize) -> (bool, usize) {
+    let unreadable = routers.is_empty() || routers.iter().any(|r| r.unreadable);
+    let needed = routes + 1;
+    let bound = if unreadable {
+        configured.max(needed)
+    } else {
+        needed
+    };
+    (unreadable, bound.min(http::MAX_ROUTES))
 }
 
 /// The built-in metrics a service exports.
@@ -277,6 +283,12 @@ mod tests {
             series_of(&bounded)[2],
             ("http_server_active_requests", 33 * 10)
         );
+    }
+
+    #[test]
+    fn a_service_whose_router_is_found_nowhere_gets_the_configured_bound() {
+        assert_eq!(route_bound(&[], 0, 32), (true, 32));
+        assert_eq!(route_bound(&[], 0, 500), (true, http::MAX_ROUTES));
     }
 
     #[test]
