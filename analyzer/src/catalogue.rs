@@ -168,7 +168,7 @@ declare_rules! {
         good: "#[derive(LabelValue)]\nenum Bucket { Low, High }\n#[derive(LabelSet)]\nstruct Labels { ratio: Bucket }",
     }
     LabelsInvalidKey = "labels.invalid_key", Error {
-        summary: "a label key matches [a-zA-Z_][a-zA-Z0-9_]*",
+        summary: "a label key matches `[a-zA-Z_][a-zA-Z0-9_]*`",
         why: "Other characters are not valid in Prometheus label names.",
         bad: "#[label(rename = \"http-method\")]\nmethod: Method,",
         good: "#[label(rename = \"http_method\")]\nmethod: Method,",

@@ -13,7 +13,7 @@ use crate::scan::FileScan;
 /// Size and modification time (nanoseconds since the epoch) of a file.
 pub(crate) type Stamp = (u64, u128);
 
-/// Scan results by file and place, valid while the file's [`Stamp`] holds. A file mounted
+/// Scan results by file and place, valid while the file's `Stamp` holds. A file mounted
 /// by two crates (a library and a binary) has an entry for each.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScanCache {

@@ -21,7 +21,7 @@ pub const MAX_ROWS: usize = 8;
 /// The most bytes of cells a family's rows may take together before it gets fewer rows.
 const ROW_BUDGET_BYTES: usize = 16 * 1024;
 
-/// How many rows a family of `cells` atomic cells per row gets: a power of two, [`MAX_ROWS`]
+/// How many rows a family of `cells` atomic cells per row gets: a power of two, `MAX_ROWS`
 /// for small families, down to 1 (no sharding) where the rows would exceed the budget.
 pub const fn rows_for(cells: usize) -> usize {
     let row_bytes = padded_row_bytes(cells);
