@@ -101,35 +101,9 @@ fn one_file_changed(bencher: Bencher, package_dir: PathBuf, package: &str, edite
         });
 }
 
-/// A copy of `fixtures/shop` to edit, its `../../` (the repository) and `../` (the other
-/// fixtures: `shared-metrics`) path dependencies made absolute.
-static SHOP_COPY: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
-    fn copy(from: &Path, to: &Path) {
-        for entry in std::fs::read_dir(from).expect("read") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.file_type().expect("type").is_dir() {
-                if entry.file_name() != "target" {
-                    std::fs::create_dir_all(&target).expect("mkdir");
-                    copy(&entry.path(), &target);
-                }
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy");
-            }
-        }
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/shop");
-    copy(&shop, dir.path());
-    let manifest = dir.path().join("Cargo.toml");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(&manifest)
-        .expect("Cargo.toml")
-        .replace("\"../../", &format!("\"{}/", repo.display()))
-        .replace("\"../", &format!("\"{}/fixtures/", repo.display()));
-    std::fs::write(&manifest, text).expect("write Cargo.toml");
-    dir
-});
+/// A copy of `fixtures/shop` to edit, its path dependencies made absolute.
+static SHOP_COPY: LazyLock<tempfile::TempDir> =
+    LazyLock::new(|| tallyho_tests::copy_fixture("shop"));
 
 /// The shop's "one file changed": `catalog/src/lib.rs` edited between runs.
 #[divan::bench(sample_count = 20, sample_size = 1)]

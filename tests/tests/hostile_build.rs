@@ -2,33 +2,14 @@
 //! no module, fail `cargo build` with a finding naming each file, never a stack overflow.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use tallyho_tests::{cargo_e2e, copy_fixture};
 
 const N: usize = 100_000;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `fixtures/build-warning` copied to `dir`, its relative path dependencies made absolute.
-fn copy_fixture(dir: &Path) {
-    let fixture = repo().join("fixtures/build-warning");
-    for file in ["Cargo.toml", "Cargo.lock", "build.rs", "src/main.rs"] {
-        fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
-        fs::copy(fixture.join(file), dir.join(file)).unwrap();
-    }
-    let root = repo().canonicalize().unwrap();
-    let manifest = fs::read_to_string(dir.join("Cargo.toml"))
-        .unwrap()
-        .replace("\"../../", &format!("\"{}/", root.display()));
-    fs::write(dir.join("Cargo.toml"), manifest).unwrap();
-}
-
 #[test]
 fn deep_nesting_fails_the_build_with_a_finding_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path());
+    let dir = copy_fixture("build-warning");
     let main = fs::read_to_string(dir.path().join("src/main.rs")).unwrap();
     fs::write(dir.path().join("src/main.rs"), format!("mod deep;\n{main}")).unwrap();
     let generics = format!("{}u8{}", "Vec<".repeat(N), ">".repeat(N));
@@ -44,14 +25,7 @@ fn deep_nesting_fails_the_build_with_a_finding_naming_the_file() {
     )
     .unwrap();
 
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--locked"])
-        .current_dir(dir.path())
-        .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
-        .env("NO_COLOR", "1")
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs");
+    let output = cargo_e2e(dir.path(), &["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(
