@@ -413,6 +413,26 @@ impl Prometheus {
     pub fn metadata(&self) -> serde_json::Value {
         self.api("/api/v1/metadata").expect("metadata")["data"].clone()
     }
+
+    /// Waits until Prometheus has metadata for every `(name, help, type)` family, then
+    /// checks each one's HELP and TYPE; a process metric the platform does not give may be
+    /// missing ([`may_be_left_out`]).
+    pub fn assert_metadata(&self, families: &[(&str, &str, &str)]) {
+        let metadata = eventually("metadata for every metric", || {
+            let metadata = self.metadata();
+            families
+                .iter()
+                .all(|(name, _, _)| metadata.get(name).is_some() || may_be_left_out(name))
+                .then_some(metadata)
+        });
+        for (name, help, kind) in families {
+            let Some(entry) = metadata.get(name) else {
+                continue; // a process metric this platform does not give
+            };
+            assert_eq!(entry[0]["help"], *help, "{name}");
+            assert_eq!(entry[0]["type"], *kind, "{name}");
+        }
+    }
 }
 
 /// Standard base64 with padding.

@@ -160,31 +160,12 @@ fn prometheus_scrapes_the_shop_and_knows_every_metric() {
     assert!(payments
         .iter()
         .all(|(labels, value)| labels["service"] == "shop" && *value == 0.0));
-    let metadata = eventually("metadata for every metric", || {
-        let metadata = prometheus.metadata();
-        manifest
-            .metrics
-            .iter()
-            .all(|m| metadata.get(&m.name).is_some() || may_be_left_out(&m.name))
-            .then_some(metadata)
-    });
-    for metric in &manifest.metrics {
-        if metadata.get(&metric.name).is_none() {
-            continue; // a process metric this platform does not give
-        }
-        assert_eq!(
-            metadata[&metric.name][0]["help"],
-            metric.help.as_str(),
-            "{}",
-            metric.name
-        );
-        assert_eq!(
-            metadata[&metric.name][0]["type"],
-            metric.kind.as_str(),
-            "{}",
-            metric.name
-        );
-    }
+    let families: Vec<(&str, &str, &str)> = manifest
+        .metrics
+        .iter()
+        .map(|m| (m.name.as_str(), m.help.as_str(), m.kind.as_str()))
+        .collect();
+    prometheus.assert_metadata(&families);
 }
 
 #[test]

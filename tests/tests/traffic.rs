@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use tallyho_codegen::{Kind, Manifest};
 use tallyho_tests::{
-    eventually, fixture_dir, http_get, may_be_left_out, openmetrics_parse, promtool_check,
-    shop_server, Prometheus,
+    fixture_dir, http_get, may_be_left_out, openmetrics_parse, promtool_check, shop_server,
+    Prometheus,
 };
 
 const ORDERS: u32 = 30;
@@ -191,21 +191,12 @@ fn after_traffic_live_metrics_keep_the_generated_help_types_and_zeros() {
         return;
     };
     prometheus.wait_for_clean_scrape();
-    let metadata = eventually("metadata for every metric", || {
-        let metadata = prometheus.metadata();
-        manifest
-            .metrics
-            .iter()
-            .all(|m| metadata.get(&m.name).is_some() || may_be_left_out(&m.name))
-            .then_some(metadata)
-    });
-    for metric in &manifest.metrics {
-        if metadata.get(&metric.name).is_none() {
-            continue; // a process metric this platform does not give
-        }
-        assert_eq!(metadata[&metric.name][0]["help"], metric.help.as_str());
-        assert_eq!(metadata[&metric.name][0]["type"], metric.kind.as_str());
-    }
+    let families: Vec<(&str, &str, &str)> = manifest
+        .metrics
+        .iter()
+        .map(|m| (m.name.as_str(), m.help.as_str(), m.kind.as_str()))
+        .collect();
+    prometheus.assert_metadata(&families);
     let total = prometheus.query("sum(checkout_duration_seconds_count)");
     assert_eq!(total[0].1, paid as f64);
 }
