@@ -28,6 +28,7 @@ mod scan;
 mod scan_cache;
 mod severity;
 mod source;
+pub mod tree;
 mod walk;
 pub mod workspace;
 
