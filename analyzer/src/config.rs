@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use crate::catalogue::Rule;
-use crate::config_input::{self, Keys};
 use crate::finding::Finding;
 use crate::severity::Severity;
 use crate::source::{FileId, Span};
+use crate::tree::{self, Node};
 
 /// The file name looked for at the workspace root.
 pub const CONFIG_FILE: &str = "tallyho.yaml";
@@ -57,8 +55,7 @@ impl Default for Config {
 }
 
 /// `requests:`: the bound on a service's route label when its routes cannot all be read.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Requests {
     /// Distinct route values a service records, the unmatched route included, when some of
     /// its routes cannot be read from the source; at most
@@ -78,8 +75,7 @@ impl Default for Requests {
 }
 
 /// Series limits.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Series one metric may export.
     pub series_per_metric: u64,
@@ -131,86 +127,24 @@ pub struct ObjectiveConfig {
     pub span: Span,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    limits: Limits,
-    #[serde(default)]
-    rules: BTreeMap<String, Severity>,
-    #[serde(default)]
-    overrides: BTreeMap<String, OverrideFile>,
-    #[serde(default)]
-    services: BTreeMap<String, ServiceFile>,
-    #[serde(default)]
-    objectives: BTreeMap<String, ObjectiveFile>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, Severity>,
-    #[serde(default)]
-    requests: Requests,
-    #[serde(default = "enabled")]
-    process: bool,
-}
-
-fn enabled() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ObjectiveFile {
-    metric: String,
-    target: f64,
-    #[serde(default)]
-    threshold: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OverrideFile {
-    series: u64,
-    reason: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServiceFile {
-    #[serde(rename = "crate")]
-    krate: String,
-}
-
 impl Config {
-    /// Parses a configuration file's text; `file` is its id in the source map.
+    /// Parses a configuration file's text; `file` is its id in the source map. Each setting
+    /// that cannot be read is a finding pointing at it, and keeps its default.
     pub(crate) fn parse(text: &str, file: FileId, crates: &[&str]) -> (Config, Vec<Finding>) {
         let mut config = Config {
             file: Some(file),
             ..Config::default()
         };
-        let mut findings = Vec::new();
-        if text.trim().is_empty() {
-            return (config, findings);
-        }
-        let spans = Spans {
+        let mut reader = Reader {
             text,
             file,
-            keys: Keys::index(text),
+            findings: Vec::new(),
         };
-        if let Some(finding) = spans.hostile() {
-            return (config, vec![finding]);
+        match tree::yaml::parse(text) {
+            Ok(root) => reader.config(&root, crates, &mut config),
+            Err(err) => reader.invalid_yaml(&err),
         }
-        let parsed: ConfigFile = match serde_yaml::from_str(text) {
-            Ok(parsed) => parsed,
-            Err(err) => return (config, vec![spans.invalid_yaml(&err)]),
-        };
-        config.limits = parsed.limits;
-        config.severities = severities(parsed.rules, &spans, &mut findings);
-        config.overrides = overrides(parsed.overrides, &spans, &mut findings);
-        config.services = services(parsed.services, crates, &spans, &mut findings);
-        config.objectives = objectives(parsed.objectives, &spans, &mut findings);
-        config.dependencies = parsed.dependencies;
-        config.requests = requests(parsed.requests, &spans, &mut findings);
-        config.process = parsed.process;
-        (config, findings)
+        (config, reader.findings)
     }
 
     /// The severity of `rule` after configuration.
@@ -229,213 +163,425 @@ impl Config {
     }
 }
 
-/// Spans into the configuration file, for findings about it.
-struct Spans<'t> {
+/// The top-level keys of `tallyho.yaml`.
+const KEYS: &[&str] = &[
+    "limits",
+    "rules",
+    "overrides",
+    "services",
+    "objectives",
+    "dependencies",
+    "requests",
+    "process",
+];
+
+/// Reads the settings out of the parsed file, and collects a finding for each one that
+/// cannot be read.
+struct Reader<'t> {
     text: &'t str,
     file: FileId,
-    /// Where each key is first written.
-    keys: Keys,
+    findings: Vec<Finding>,
 }
 
-impl Spans<'_> {
-    /// `len` bytes at `offset`, clamped to the file.
-    fn at(&self, offset: usize, len: usize) -> Span {
-        let end = (offset + len).min(self.text.len()).max(offset);
-        Span {
-            file: self.file,
-            range: offset..end,
-        }
-    }
-
-    /// Where `key` is written as a mapping key (the file's start if it cannot be found).
-    fn key(&self, key: &str) -> Span {
-        self.at(self.keys.get(key).unwrap_or(0), key.len())
-    }
-
-    /// `config.invalid` for an anchor or alias, or YAML that expands far past its size.
-    fn hostile(&self) -> Option<Finding> {
-        if let Some(range) = config_input::anchor_or_alias(self.text) {
-            let written = &self.text[range.clone()];
-            let what = if written.starts_with('&') {
-                "an anchor"
-            } else {
-                "an alias"
-            };
-            return Some(
-                Finding::new(Rule::ConfigInvalid, self.at(range.start, range.len()), format!("{CONFIG_FILE} uses {what}, `{written}`"))
-                    .label(what)
-                    .help("write the value out where it is used: anchors and aliases are refused, as they can expand a small file into gigabytes; the defaults apply until it is fixed"),
-            );
-        }
-        let budget = 4 * self.text.len() + 1024;
-        config_input::expands_past(self.text, budget).then(|| {
-            Finding::new(Rule::ConfigInvalid, self.at(0, 0), format!("{CONFIG_FILE} expands to more than {budget} bytes"))
-                .label("expands too far")
-                .help("write the file without anchors, aliases or merge keys; the defaults apply until it is fixed")
-        })
-    }
-
-    /// `config.invalid` for YAML that does not parse into the schema.
-    fn invalid_yaml(&self, err: &serde_yaml::Error) -> Finding {
-        let offset = err.location().map_or(0, |l| l.index());
-        let message = err.to_string();
-        let short = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        Finding::new(Rule::ConfigInvalid, self.at(offset, 1), format!("{CONFIG_FILE} is not valid: {short}"))
-            .label(short)
-            .help("the keys are limits, rules, overrides, services, objectives, dependencies, requests and process (the README's Check section lists them); the defaults apply until it is fixed")
-    }
-}
-
-/// `rules:` mapped to the catalogue; an unknown code is a finding pointing at it.
-fn severities(
-    rules: BTreeMap<String, Severity>,
-    spans: &Spans<'_>,
-    findings: &mut Vec<Finding>,
-) -> BTreeMap<Rule, Severity> {
-    let mut severities = BTreeMap::new();
-    for (code, severity) in rules {
-        match Rule::from_code(&code) {
-            Some(rule) => {
-                severities.insert(rule, severity);
+impl Reader<'_> {
+    fn config(&mut self, root: &Node, crates: &[&str], config: &mut Config) {
+        for (key, value) in self.mapping("", root, KEYS) {
+            match key {
+                "limits" => self.limits(value, &mut config.limits),
+                "rules" => config.severities = self.rules(value),
+                "overrides" => config.overrides = self.overrides(value),
+                "services" => config.services = self.services(value, crates),
+                "objectives" => config.objectives = self.objectives(value),
+                "dependencies" => config.dependencies = self.dependencies(value),
+                "requests" => self.requests(value, &mut config.requests),
+                _ => {
+                    if let Some(process) = self.bool("process", value) {
+                        config.process = process;
+                    }
+                }
             }
-            None => findings.push(
-                Finding::new(
-                    Rule::ConfigInvalid,
-                    spans.key(&code),
-                    format!("`{code}` is not a rule"),
-                )
-                .label("unknown rule code")
-                .help("`cargo tallyho explain` lists the rules"),
-            ),
         }
     }
-    severities
-}
 
-/// `overrides:`, each with the reason it needs.
-fn overrides(
-    entries: BTreeMap<String, OverrideFile>,
-    spans: &Spans<'_>,
-    findings: &mut Vec<Finding>,
-) -> BTreeMap<String, Override> {
-    let mut overrides = BTreeMap::new();
-    for (name, entry) in entries {
-        let span = spans.key(&name);
-        if entry.reason.trim().is_empty() {
-            findings.push(
-                Finding::new(
-                    Rule::ConfigInvalid,
-                    span.clone(),
-                    format!("the override for `{name}` has an empty reason"),
-                )
-                .label("reason: \"\"")
-                .help("say why this metric may export more series, and when it was reviewed"),
-            );
+    fn limits(&mut self, node: &Node, limits: &mut Limits) {
+        const FIELDS: &[&str] = &["series_per_metric", "series_per_service"];
+        for (key, value) in self.mapping("limits", node, FIELDS) {
+            let Some(series) = self.u64(&format!("limits.{key}"), value) else {
+                continue;
+            };
+            if key == "series_per_metric" {
+                limits.series_per_metric = series;
+            } else {
+                limits.series_per_service = series;
+            }
         }
-        let (series, reason) = (entry.series, entry.reason);
-        overrides.insert(
-            name,
-            Override {
+    }
+
+    /// `rules:` mapped to the catalogue; an unknown code is a finding pointing at it.
+    fn rules(&mut self, node: &Node) -> BTreeMap<Rule, Severity> {
+        let mut severities = BTreeMap::new();
+        for (key, value) in self.entries("rules", node) {
+            let code = key.as_str().unwrap_or_default();
+            let Some(severity) = self.severity(&format!("rules.{code}"), value) else {
+                continue;
+            };
+            match Rule::from_code(code) {
+                Some(rule) => {
+                    severities.insert(rule, severity);
+                }
+                None => self.findings.push(
+                    Finding::new(
+                        Rule::ConfigInvalid,
+                        self.span(key),
+                        format!("`{code}` is not a rule"),
+                    )
+                    .label("unknown rule code")
+                    .help("`cargo tallyho explain` lists the rules"),
+                ),
+            }
+        }
+        severities
+    }
+
+    /// `overrides:`, each with its series and the reason it needs.
+    fn overrides(&mut self, node: &Node) -> BTreeMap<String, Override> {
+        let mut overrides = BTreeMap::new();
+        for (key, value) in self.entries("overrides", node) {
+            let name = key.as_str().unwrap_or_default();
+            let path = format!("overrides.{name}");
+            let [series, reason] = self.fields(&path, key, value, &["series", "reason"], 2);
+            let series = series.and_then(|n| self.u64(&format!("{path}.series"), n));
+            let reason = reason.and_then(|n| self.string(&format!("{path}.reason"), n));
+            let (Some(series), Some(reason)) = (series, reason) else {
+                continue;
+            };
+            let span = self.span(key);
+            if reason.trim().is_empty() {
+                self.findings.push(
+                    Finding::new(
+                        Rule::ConfigInvalid,
+                        span.clone(),
+                        format!("the override for `{name}` has an empty reason"),
+                    )
+                    .label("reason: \"\"")
+                    .help("say why this metric may export more series, and when it was reviewed"),
+                );
+            }
+            let entry = Override {
                 series,
                 reason,
                 span,
-            },
-        );
-    }
-    overrides
-}
-
-/// `requests:`, its `max_routes` between 1 and the runtime's bound (past it, the default).
-fn requests(requests: Requests, spans: &Spans<'_>, findings: &mut Vec<Finding>) -> Requests {
-    let max = tallyho_spec::builtin::http::MAX_ROUTES;
-    if (1..=max).contains(&requests.max_routes) {
-        return requests;
-    }
-    findings.push(
-        Finding::new(
-            Rule::ConfigInvalid,
-            spans.key("max_routes"),
-            format!(
-                "requests.max_routes is {}, outside 1..={max}",
-                requests.max_routes
-            ),
-        )
-        .label(format!("at most {max}: the runtime records no more routes"))
-        .help(format!(
-            "give the number of distinct routes a service may record, the unmatched route included; the default, {DEFAULT_MAX_ROUTES}, applies until it is fixed"
-        )),
-    );
-    Requests::default()
-}
-
-/// `services:`, each naming a package or binary of the workspace.
-fn services(
-    entries: BTreeMap<String, ServiceFile>,
-    crates: &[&str],
-    spans: &Spans<'_>,
-    findings: &mut Vec<Finding>,
-) -> BTreeMap<String, ServiceConfig> {
-    let mut services = BTreeMap::new();
-    for (name, service) in entries {
-        let span = spans.key(&name);
-        if !crates.contains(&service.krate.as_str()) {
-            findings.push(
-                Finding::new(Rule::ConfigInvalid, span.clone(), format!("service `{name}` names `{}`, which is no package or binary of this workspace", service.krate))
-                    .label("unknown crate")
-                    .help(format!("use one of: {}", crates.join(", "))),
-            );
+            };
+            overrides.insert(name.to_owned(), entry);
         }
-        let krate = service.krate;
-        services.insert(name, ServiceConfig { krate, span });
+        overrides
     }
-    services
-}
 
-/// `objectives:`, each with a usable name, a target strictly between 0 and 1 and a positive
-/// threshold; whether the metric fits is checked where the rules are generated.
-fn objectives(
-    entries: BTreeMap<String, ObjectiveFile>,
-    spans: &Spans<'_>,
-    findings: &mut Vec<Finding>,
-) -> BTreeMap<String, ObjectiveConfig> {
-    let mut objectives = BTreeMap::new();
-    for (name, entry) in entries {
-        let span = spans.key(&name);
-        if let Some((label, help)) = objective_problem(&name, &entry) {
-            findings.push(
-                Finding::new(
-                    Rule::ConfigInvalid,
-                    span.clone(),
-                    format!("objective `{name}`: {label}"),
-                )
-                .label(label)
-                .help(help),
-            );
+    /// `services:`, each naming a package or binary of the workspace.
+    fn services(&mut self, node: &Node, crates: &[&str]) -> BTreeMap<String, ServiceConfig> {
+        let mut services = BTreeMap::new();
+        for (key, value) in self.entries("services", node) {
+            let name = key.as_str().unwrap_or_default();
+            let path = format!("services.{name}");
+            let [krate] = self.fields(&path, key, value, &["crate"], 1);
+            let Some(krate) = krate.and_then(|n| self.string(&format!("{path}.crate"), n)) else {
+                continue;
+            };
+            let span = self.span(key);
+            if !crates.contains(&krate.as_str()) {
+                self.findings.push(
+                    Finding::new(Rule::ConfigInvalid, span.clone(), format!("service `{name}` names `{krate}`, which is no package or binary of this workspace"))
+                        .label("unknown crate")
+                        .help(format!("use one of: {}", crates.join(", "))),
+                );
+            }
+            services.insert(name.to_owned(), ServiceConfig { krate, span });
         }
-        let ObjectiveFile {
-            metric,
-            target,
-            threshold,
-        } = entry;
-        objectives.insert(
-            name,
-            ObjectiveConfig {
+        services
+    }
+
+    /// `objectives:`, each with a usable name, a target strictly between 0 and 1 and a
+    /// positive threshold; whether the metric fits is checked where the rules are generated.
+    fn objectives(&mut self, node: &Node) -> BTreeMap<String, ObjectiveConfig> {
+        let mut objectives = BTreeMap::new();
+        for (key, value) in self.entries("objectives", node) {
+            let name = key.as_str().unwrap_or_default();
+            let path = format!("objectives.{name}");
+            let fields = &["metric", "target", "threshold"];
+            let [metric, target, threshold] = self.fields(&path, key, value, fields, 2);
+            let metric = metric.and_then(|n| self.string(&format!("{path}.metric"), n));
+            let target = target.and_then(|n| self.f64(&format!("{path}.target"), n));
+            let threshold = match threshold.filter(|n| !n.is_null()) {
+                Some(n) => match self.f64(&format!("{path}.threshold"), n) {
+                    Some(threshold) => Some(threshold),
+                    None => continue,
+                },
+                None => None,
+            };
+            let (Some(metric), Some(target)) = (metric, target) else {
+                continue;
+            };
+            let span = self.span(key);
+            if let Some((label, help)) = objective_problem(name, target, threshold) {
+                self.findings.push(
+                    Finding::new(
+                        Rule::ConfigInvalid,
+                        span.clone(),
+                        format!("objective `{name}`: {label}"),
+                    )
+                    .label(label)
+                    .help(help),
+                );
+            }
+            let objective = ObjectiveConfig {
                 metric,
                 target,
                 threshold,
                 span,
-            },
+            };
+            objectives.insert(name.to_owned(), objective);
+        }
+        objectives
+    }
+
+    /// `dependencies:`, the most a finding in each package may be.
+    fn dependencies(&mut self, node: &Node) -> BTreeMap<String, Severity> {
+        let mut caps = BTreeMap::new();
+        for (key, value) in self.entries("dependencies", node) {
+            let package = key.as_str().unwrap_or_default();
+            if let Some(severity) = self.severity(&format!("dependencies.{package}"), value) {
+                caps.insert(package.to_owned(), severity);
+            }
+        }
+        caps
+    }
+
+    /// `requests:`, its `max_routes` between 1 and the runtime's bound (past it, the
+    /// default).
+    fn requests(&mut self, node: &Node, requests: &mut Requests) {
+        let max = tallyho_spec::builtin::http::MAX_ROUTES;
+        let Some((key, value)) = self.entries_of("requests", node, &["max_routes"]).next() else {
+            return;
+        };
+        let Some(routes) = self.u64("requests.max_routes", value) else {
+            return;
+        };
+        match usize::try_from(routes) {
+            Ok(routes) if (1..=max).contains(&routes) => requests.max_routes = routes,
+            _ => self.findings.push(
+                Finding::new(
+                    Rule::ConfigInvalid,
+                    self.span(key),
+                    format!("requests.max_routes is {routes}, outside 1..={max}"),
+                )
+                .label(format!("at most {max}: the runtime records no more routes"))
+                .help(format!(
+                    "give the number of distinct routes a service may record, the unmatched route included; the default, {DEFAULT_MAX_ROUTES}, applies until it is fixed"
+                )),
+            ),
+        }
+    }
+}
+
+/// Reading typed values, and the findings when a value has the wrong shape.
+impl<'t> Reader<'t> {
+    fn span(&self, node: &Node) -> Span {
+        let end = node.span.end.min(self.text.len());
+        Span {
+            file: self.file,
+            range: node.span.start.min(end)..end,
+        }
+    }
+
+    /// `config.invalid` about the setting at `path`, pointing at `node`.
+    fn invalid(&mut self, node: &Node, path: &str, problem: &str) {
+        let detail = if path.is_empty() {
+            problem.to_owned()
+        } else {
+            format!("{path}: {problem}")
+        };
+        self.findings.push(
+            Finding::new(
+                Rule::ConfigInvalid,
+                self.span(node),
+                format!("{CONFIG_FILE} is not valid: {detail}"),
+            )
+            .label(problem.to_owned())
+            .help(HELP),
         );
     }
-    objectives
+
+    /// `config.invalid` for text that is not YAML.
+    fn invalid_yaml(&mut self, err: &tree::ParseError) {
+        let at = err.at.min(self.text.len());
+        let end = self.text[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
+        self.findings.push(
+            Finding::new(
+                Rule::ConfigInvalid,
+                Span {
+                    file: self.file,
+                    range: at..end,
+                },
+                format!("{CONFIG_FILE} is not valid YAML: {}", err.message),
+            )
+            .label(err.message.clone())
+            .help("fix the YAML; the defaults apply until it is fixed"),
+        );
+    }
+
+    fn wrong_type(&mut self, path: &str, node: &Node, expected: &str) {
+        let found = node.describe();
+        self.invalid(
+            node,
+            path,
+            &format!("invalid type: {found}, expected {expected}"),
+        );
+    }
+
+    /// A mapping's entries (none for null); a finding if it is something else.
+    fn entries<'n>(&mut self, path: &str, node: &'n Node) -> &'n [(Node, Node)] {
+        if node.is_null() {
+            return &[];
+        }
+        match node.as_map() {
+            Some(entries) => entries,
+            None => {
+                self.wrong_type(path, node, "a mapping");
+                &[]
+            }
+        }
+    }
+
+    /// The entries of a mapping whose keys must be among `known`: a finding for each other
+    /// key.
+    fn entries_of<'n>(
+        &mut self,
+        path: &str,
+        node: &'n Node,
+        known: &'static [&'static str],
+    ) -> impl Iterator<Item = (&'n Node, &'n Node)> {
+        let mut kept = Vec::new();
+        for (key, value) in self.entries(path, node) {
+            let name = key.as_str().unwrap_or_default();
+            if known.contains(&name) {
+                kept.push((key, value));
+            } else {
+                let problem = format!("unknown field `{name}`, expected {}", one_of(known));
+                self.invalid(key, path, &problem);
+            }
+        }
+        kept.into_iter()
+    }
+
+    /// Like [`Self::entries_of`], by key name.
+    fn mapping<'n>(
+        &mut self,
+        path: &str,
+        node: &'n Node,
+        known: &'static [&'static str],
+    ) -> Vec<(&'static str, &'n Node)> {
+        self.entries_of(path, node, known)
+            .filter_map(|(key, value)| {
+                let name = key.as_str()?;
+                known.iter().find(|k| **k == name).map(|k| (*k, value))
+            })
+            .collect()
+    }
+
+    /// The values of the fields `names` of the mapping `node` (the value of the entry
+    /// `key`), in order; a finding for each unknown field, and for each of the first
+    /// `required` that is missing.
+    fn fields<'n, const N: usize>(
+        &mut self,
+        path: &str,
+        key: &Node,
+        node: &'n Node,
+        names: &'static [&'static str; N],
+        required: usize,
+    ) -> [Option<&'n Node>; N] {
+        let mut found = [None; N];
+        for (name, value) in self.mapping(path, node, names) {
+            if let Some(i) = names.iter().position(|n| *n == name) {
+                found[i] = Some(value);
+            }
+        }
+        if node.is_null() || node.as_map().is_some() {
+            for (name, value) in names.iter().zip(found).take(required) {
+                if value.is_none() {
+                    self.invalid(key, path, &format!("missing field `{name}`"));
+                }
+            }
+        }
+        found
+    }
+
+    fn string(&mut self, path: &str, node: &Node) -> Option<String> {
+        let text = node.as_str().map(str::to_owned);
+        if text.is_none() {
+            self.wrong_type(path, node, "a string");
+        }
+        text
+    }
+
+    fn u64(&mut self, path: &str, node: &Node) -> Option<u64> {
+        let number = node.as_u64();
+        if number.is_none() {
+            self.wrong_type(path, node, "a whole number");
+        }
+        number
+    }
+
+    fn f64(&mut self, path: &str, node: &Node) -> Option<f64> {
+        let number = node.as_f64();
+        if number.is_none() {
+            self.wrong_type(path, node, "a number");
+        }
+        number
+    }
+
+    fn bool(&mut self, path: &str, node: &Node) -> Option<bool> {
+        let value = node.as_bool();
+        if value.is_none() {
+            self.wrong_type(path, node, "`true` or `false`");
+        }
+        value
+    }
+
+    fn severity(&mut self, path: &str, node: &Node) -> Option<Severity> {
+        let severity = node.as_str().and_then(Severity::from_word);
+        if severity.is_none() {
+            self.wrong_type(
+                path,
+                node,
+                "`error`, `warning` (or `warn`) or `off` (or `allow`)",
+            );
+        }
+        severity
+    }
+}
+
+/// The help on every `config.invalid` about a setting.
+const HELP: &str = "the keys are limits, rules, overrides, services, objectives, dependencies, requests and process (the README's Check section lists them); this setting keeps its default until it is fixed";
+
+/// "`a` or `b`", "one of `a`, `b`, `c`".
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
 }
 
 /// What is wrong with an objective, and how to fix it.
-fn objective_problem(name: &str, entry: &ObjectiveFile) -> Option<(&'static str, &'static str)> {
+fn objective_problem(
+    name: &str,
+    target: f64,
+    threshold: Option<f64>,
+) -> Option<(&'static str, &'static str)> {
     let name_ok = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
@@ -446,13 +592,13 @@ fn objective_problem(name: &str, entry: &ObjectiveFile) -> Option<(&'static str,
             "the name becomes an alert name and a label value: e.g. `checkout-latency`",
         ));
     }
-    if !(entry.target > 0.0 && entry.target < 1.0) {
+    if !(target > 0.0 && target < 1.0) {
         return Some((
             "the target is not between 0 and 1",
             "give the share of good events, e.g. `target: 0.99` for 99%",
         ));
     }
-    if entry.threshold.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+    if threshold.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
         return Some((
             "the threshold is not a positive number",
             "give a bucket bound of the histogram, in its unit, e.g. `threshold: 0.25`",

@@ -17,6 +17,17 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity `tallyho.yaml` names: `error`, `warning` (or `warn`), `off` (or
+    /// `allow`).
+    pub fn from_word(word: &str) -> Option<Severity> {
+        match word {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "off" | "allow" => Some(Severity::Off),
+            _ => None,
+        }
+    }
+
     /// The word `tallyho.yaml` and `explain` use for it.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -380,12 +380,12 @@ fn hostile_configs_are_findings_in_bounded_time_and_memory() {
         (
             "an alias bomb under the size limit",
             big(500_000),
-            "uses an anchor, `&a`",
+            "an anchor, `&a`",
         ),
         (
             "an alias",
             "limits: { series_per_metric: *n }".to_owned(),
-            "uses an alias, `*n`",
+            "an alias, `*n`",
         ),
         (
             "a huge file",

@@ -7,10 +7,18 @@
 //! gigabytes. So is a duplicate key, which YAML forbids and which would otherwise hide one of
 //! the two values.
 
+use std::collections::HashSet;
+
 use super::{Node, ParseError, Scalar, Value, MAX_DEPTH};
 
 /// Parses one YAML document. An empty document (or only comments) is a null node.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !printable(c)) {
+        return Err(ParseError::new(
+            format!("the character U+{:04X} is not allowed in YAML; write it as an escape inside double quotes", c as u32),
+            at,
+        ));
+    }
     let origin = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let mut parser = Parser {
         text,
@@ -44,13 +52,19 @@ struct Parser<'t> {
     depth: usize,
 }
 
+/// YAML's printable characters (`c-printable`): no control characters but tab and line
+/// breaks, no surrogates or non-characters.
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
 /// Characters that cannot start a plain scalar, and what they would mean.
 fn indicator(byte: u8, next: Option<u8>) -> Option<&'static str> {
     let spaced = matches!(next, None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     Some(match byte {
-        b'&' => "anchors (`&name`) are not supported; write the value out where it is used",
-        b'*' => "aliases (`*name`) are not supported; write the value out where it is used",
-        b'!' => "tags (`!tag`) are not supported; write the value without one",
+        b'&' => "anchors are not supported; write the value out where it is used (aliases can expand a small file into gigabytes)",
+        b'*' => "aliases are not supported; write the value out where it is used (they can expand a small file into gigabytes)",
+        b'!' => "tags are not supported; write the value without one",
         b'%' => "directives (`%YAML`) are not supported",
         b'@' | b'`' => "`@` and `` ` `` are reserved in YAML; quote the value",
         b'?' if spaced => "complex keys (`? `) are not supported; write `key: value`",
@@ -76,6 +90,26 @@ impl Parser<'_> {
 
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
         Err(ParseError::new(message, self.at))
+    }
+
+    /// An error for an indicator that cannot start a value here, naming an anchor, alias
+    /// or tag as written (`&name`).
+    fn refuse<T>(&self, message: &str) -> Result<T, ParseError> {
+        let byte = self.peek().unwrap_or(b' ');
+        if !b"&*!".contains(&byte) {
+            return self.error(message);
+        }
+        let name: String = self.text[self.at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+            .take(64)
+            .collect();
+        let what = match byte {
+            b'&' => "an anchor",
+            b'*' => "an alias",
+            _ => "a tag",
+        };
+        self.error(format!("{what}, `{name}`: {message}"))
     }
 
     fn column(&self) -> usize {
@@ -301,6 +335,7 @@ impl Parser<'_> {
     fn block_mapping(&mut self, indent: usize) -> Result<Node, ParseError> {
         let start = self.at;
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut seen = Seen::default();
         loop {
             if self.at_sequence_entry() {
                 return self.error("a sequence entry (`- `) where a mapping key is expected");
@@ -311,7 +346,7 @@ impl Parser<'_> {
             let key = self.inline_key()?;
             self.skip_space();
             self.at += 1; // `:`
-            duplicate(&entries, &key)?;
+            seen.insert(&key)?;
             let value = if self.at_line_end() {
                 self.block_node(indent as isize, true)?
             } else {
@@ -372,7 +407,7 @@ impl Parser<'_> {
             }
             Some(b'|' | b'>') => return self.block_scalar(parent),
             Some(byte) => match indicator(byte, self.peek_at(1)) {
-                Some(message) => return self.error(message),
+                Some(message) => return self.refuse(message),
                 None => return self.plain_block(parent),
             },
             None => return Ok(self.null()),
@@ -671,7 +706,7 @@ impl Parser<'_> {
                 if let Some(message) =
                     indicator(byte, self.peek_at(1)).filter(|_| !b",]}".contains(&byte))
                 {
-                    return self.error(message);
+                    return self.refuse(message);
                 }
                 if matches!(byte, b'|' | b'>' | b'#') || b",]}".contains(&byte) {
                     return self.error("expected a value");
@@ -716,6 +751,7 @@ impl Parser<'_> {
     fn flow_mapping(&mut self) -> Result<Value, ParseError> {
         self.at += 1;
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut seen = Seen::default();
         loop {
             self.skip_blank()?;
             if self.peek() == Some(b'}') {
@@ -729,7 +765,7 @@ impl Parser<'_> {
                     key.span.start,
                 ));
             }
-            duplicate(&entries, &key)?;
+            seen.insert(&key)?;
             self.skip_blank()?;
             let value = if self.peek() == Some(b':') {
                 self.at += 1;
@@ -754,19 +790,21 @@ impl Parser<'_> {
     }
 }
 
-/// An error if `key` is already among `entries`.
-fn duplicate(entries: &[(Node, Node)], key: &Node) -> Result<(), ParseError> {
-    let text = key.as_str().unwrap_or("");
-    if entries
-        .iter()
-        .any(|(k, _)| k.as_str().unwrap_or("") == text)
-    {
-        return Err(ParseError::new(
-            format!("duplicate key `{text}`"),
-            key.span.start,
-        ));
+/// The keys of one mapping so far: a second `key` is an error.
+#[derive(Default)]
+struct Seen(HashSet<String>);
+
+impl Seen {
+    fn insert(&mut self, key: &Node) -> Result<(), ParseError> {
+        let text = key.as_str().unwrap_or("");
+        if !self.0.insert(text.to_owned()) {
+            return Err(ParseError::new(
+                format!("duplicate key `{text}`"),
+                key.span.start,
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Folds a `>` scalar's lines: a single break between two lines of text is a space; blank

@@ -131,9 +131,18 @@ fn documents_with_markers_crlf_and_a_bom() {
 #[test]
 fn what_is_refused_is_named_where_it_is() {
     for (text, message, line_column) in [
-        ("a: &x 1\nb: *x\n", "anchors", (1, 4)),
-        ("a: *x\n", "aliases", (1, 4)),
-        ("a: !!str 1\n", "tags", (1, 4)),
+        (
+            "a: &x 1\nb: *x\n",
+            "an anchor, `&x`: anchors are not supported",
+            (1, 4),
+        ),
+        (
+            "a: [1, *x]\n",
+            "an alias, `*x`: aliases are not supported",
+            (1, 8),
+        ),
+        ("a: !!str 1\n", "a tag, `!!str`", (1, 4)),
+        ("a: b\u{0}\n", "U+0000 is not allowed", (1, 5)),
         ("? a\n: b\n", "complex keys", (1, 1)),
         ("%YAML 1.2\n---\na: 1\n", "directives", (1, 1)),
         ("a: 1\n---\nb: 2\n", "second document", (2, 1)),
