@@ -12,92 +12,55 @@ pub use fancy::human;
 pub use plain::plain;
 pub use sarif::sarif;
 
-use serde::Serialize;
-
 use crate::analysis::Analysis;
+use crate::finding::Finding;
 use crate::severity::Severity;
+use crate::source::SourceMap;
+use crate::tree::{json, Node};
 
 /// Every finding in the documented JSON shape, with a summary (see the CLI's README).
 pub fn json(analysis: &Analysis) -> String {
-    #[derive(Serialize)]
-    struct Output<'a> {
-        findings: Vec<JsonFinding<'a>>,
-        summary: JsonSummary,
-    }
-    #[derive(Serialize)]
-    struct JsonFinding<'a> {
-        code: &'a str,
-        severity: Severity,
-        message: &'a str,
-        file: &'a str,
-        line: usize,
-        column: usize,
-        end_line: usize,
-        end_column: usize,
-        label: &'a str,
-        help: &'a str,
-        related: Vec<JsonRelated<'a>>,
-    }
-    #[derive(Serialize)]
-    struct JsonRelated<'a> {
-        message: &'a str,
-        file: &'a str,
-        line: usize,
-        column: usize,
-    }
-    #[derive(Serialize)]
-    struct JsonSummary {
-        files: usize,
-        parsed: usize,
-        declarations: usize,
-        errors: usize,
-        warnings: usize,
-    }
-    let sources = &analysis.sources;
     let findings = analysis
         .findings
         .iter()
-        .map(|f| {
-            let (line, column) = sources.line_column(f.span.file, f.span.range.start);
-            let (end_line, end_column) = sources.line_column(f.span.file, f.span.range.end);
-            JsonFinding {
-                code: f.code.code(),
-                severity: f.severity,
-                message: &f.message,
-                file: &sources.get(f.span.file).name,
-                line,
-                column,
-                end_line,
-                end_column,
-                label: &f.label,
-                help: &f.help,
-                related: f
-                    .related
-                    .iter()
-                    .map(|(span, message)| {
-                        let (line, column) = sources.line_column(span.file, span.range.start);
-                        JsonRelated {
-                            message,
-                            file: &sources.get(span.file).name,
-                            line,
-                            column,
-                        }
-                    })
-                    .collect(),
-            }
-        })
+        .map(|f| json_finding(&analysis.sources, f))
         .collect();
-    let output = Output {
-        findings,
-        summary: JsonSummary {
-            files: analysis.stats.files,
-            parsed: analysis.stats.parsed,
-            declarations: analysis.declarations.len(),
-            errors: analysis.count(Severity::Error),
-            warnings: analysis.count(Severity::Warning),
-        },
-    };
-    serde_json::to_string_pretty(&output).unwrap_or_default() + "\n"
+    let summary = Node::map([
+        ("files", Node::literal(analysis.stats.files)),
+        ("parsed", Node::literal(analysis.stats.parsed)),
+        ("declarations", Node::literal(analysis.declarations.len())),
+        ("errors", Node::literal(analysis.count(Severity::Error))),
+        ("warnings", Node::literal(analysis.count(Severity::Warning))),
+    ]);
+    let output = Node::map([("findings", Node::seq(findings)), ("summary", summary)]);
+    json::to_string(&output)
+}
+
+fn json_finding(sources: &SourceMap, f: &Finding) -> Node {
+    let (line, column) = sources.line_column(f.span.file, f.span.range.start);
+    let (end_line, end_column) = sources.line_column(f.span.file, f.span.range.end);
+    let related = f.related.iter().map(|(span, message)| {
+        let (line, column) = sources.line_column(span.file, span.range.start);
+        Node::map([
+            ("message", Node::string(message)),
+            ("file", Node::string(&sources.get(span.file).name)),
+            ("line", Node::literal(line)),
+            ("column", Node::literal(column)),
+        ])
+    });
+    Node::map([
+        ("code", Node::string(f.code.code())),
+        ("severity", Node::string(f.severity.as_str())),
+        ("message", Node::string(&f.message)),
+        ("file", Node::string(&sources.get(f.span.file).name)),
+        ("line", Node::literal(line)),
+        ("column", Node::literal(column)),
+        ("end_line", Node::literal(end_line)),
+        ("end_column", Node::literal(end_column)),
+        ("label", Node::string(&f.label)),
+        ("help", Node::string(&f.help)),
+        ("related", Node::seq(related.collect())),
+    ])
 }
 
 /// One GitHub Actions workflow command per finding (`::error file=..,line=..::message`).

@@ -2,12 +2,11 @@
 //! (`github/codeql-action/upload-sarif`): one run, the rule catalogue as the driver's rules,
 //! one result per finding.
 
-use serde_json::{json, Value};
-
 use crate::analysis::Analysis;
 use crate::catalogue::Rule;
 use crate::severity::Severity;
 use crate::source::{SourceMap, Span};
+use crate::tree::{json, Node};
 
 /// The base id every artifact URI is relative to: the workspace root.
 const SRCROOT: &str = "%SRCROOT%";
@@ -15,60 +14,69 @@ const SRCROOT: &str = "%SRCROOT%";
 /// The analysis as one SARIF 2.1.0 document. Paths are relative to the workspace root
 /// (`%SRCROOT%`); lines and columns are 1-based, columns count Unicode code points.
 pub fn sarif(analysis: &Analysis) -> String {
-    let results: Vec<Value> = analysis
+    let results = analysis
         .findings
         .iter()
         .map(|f| {
-            let mut result = json!({
-                "ruleId": f.code.code(),
-                "ruleIndex": rule_index(f.code),
-                "level": level(f.severity),
-                "message": { "text": message_text(&f.message, &f.help) },
-                "locations": [location(&analysis.sources, &f.span, &f.label, None)],
-            });
+            let mut result = vec![
+                ("ruleId", Node::string(f.code.code())),
+                ("ruleIndex", Node::literal(rule_index(f.code))),
+                ("level", Node::string(level(f.severity))),
+                ("message", text(&message_text(&f.message, &f.help))),
+                (
+                    "locations",
+                    Node::seq(vec![location(&analysis.sources, &f.span, &f.label, None)]),
+                ),
+            ];
             if !f.related.is_empty() {
-                result["relatedLocations"] = f
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (span, label))| location(&analysis.sources, span, label, Some(i)))
-                    .collect();
+                let related = f.related.iter().enumerate();
+                let related = related
+                    .map(|(i, (span, label))| location(&analysis.sources, span, label, Some(i)));
+                result.push(("relatedLocations", Node::seq(related.collect())));
             }
-            result
+            Node::map(result)
         })
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": driver() },
-            "originalUriBaseIds": {
-                SRCROOT: { "uri": directory_uri(&analysis.workspace.root) },
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+    let base = Node::map([("uri", Node::string(directory_uri(&analysis.workspace.root)))]);
+    let run = Node::map([
+        ("tool", Node::map([("driver", driver())])),
+        ("originalUriBaseIds", Node::map([(SRCROOT, base)])),
+        ("columnKind", Node::string("unicodeCodePoints")),
+        ("results", Node::seq(results)),
+    ]);
+    let log = Node::map([
+        (
+            "$schema",
+            Node::string("https://json.schemastore.org/sarif-2.1.0.json"),
+        ),
+        ("version", Node::string("2.1.0")),
+        ("runs", Node::seq(vec![run])),
+    ]);
+    json::to_string(&log)
+}
+
+/// `{ "text": … }`, SARIF's message object.
+fn text(text: &str) -> Node {
+    Node::map([("text", Node::string(text))])
 }
 
 /// tallyho as the tool, with every rule of the catalogue in `Rule::ALL` order.
-fn driver() -> Value {
-    let rules: Vec<Value> = Rule::ALL
+fn driver() -> Node {
+    let rules = Rule::ALL
         .iter()
         .map(|&rule| rule_descriptor(rule))
         .collect();
-    json!({
-        "name": "tallyho",
-        "version": env!("CARGO_PKG_VERSION"),
-        "informationUri": env!("CARGO_PKG_REPOSITORY"),
-        "rules": rules,
-    })
+    Node::map([
+        ("name", Node::string("tallyho")),
+        ("version", Node::string(env!("CARGO_PKG_VERSION"))),
+        ("informationUri", Node::string(env!("CARGO_PKG_REPOSITORY"))),
+        ("rules", Node::seq(rules)),
+    ])
 }
 
 /// A rule's catalogue page as a SARIF reporting descriptor.
-fn rule_descriptor(rule: Rule) -> Value {
-    let text = format!(
+fn rule_descriptor(rule: Rule) -> Node {
+    let plain = format!(
         "{}\n\nRejected:\n{}\n\nFixed:\n{}",
         rule.why(),
         rule.bad(),
@@ -80,14 +88,19 @@ fn rule_descriptor(rule: Rule) -> Value {
         rule.bad(),
         rule.good()
     );
-    json!({
-        "id": rule.code(),
-        "name": rule.code(),
-        "shortDescription": { "text": rule.summary() },
-        "fullDescription": { "text": rule.why() },
-        "help": { "text": text, "markdown": markdown },
-        "defaultConfiguration": { "level": level(rule.default_severity()) },
-    })
+    let help = Node::map([
+        ("text", Node::string(plain)),
+        ("markdown", Node::string(markdown)),
+    ]);
+    let level = Node::string(level(rule.default_severity()));
+    Node::map([
+        ("id", Node::string(rule.code())),
+        ("name", Node::string(rule.code())),
+        ("shortDescription", text(rule.summary())),
+        ("fullDescription", text(rule.why())),
+        ("help", help),
+        ("defaultConfiguration", Node::map([("level", level)])),
+    ])
 }
 
 fn rule_index(rule: Rule) -> usize {
@@ -113,33 +126,34 @@ fn message_text(message: &str, help: &str) -> String {
 
 /// A span as a SARIF location: its file relative to `%SRCROOT%` and its region; `id` for
 /// related locations.
-fn location(sources: &SourceMap, span: &Span, label: &str, id: Option<usize>) -> Value {
+fn location(sources: &SourceMap, span: &Span, label: &str, id: Option<usize>) -> Node {
     let (start_line, start_column) = sources.line_column(span.file, span.range.start);
     let (end_line, end_column) = sources.line_column(span.file, span.range.end);
     let name = &sources.get(span.file).name;
     let artifact = if name.starts_with('/') {
-        json!({ "uri": format!("file://{}", encode_path(name)) })
+        let uri = format!("file://{}", encode_path(name));
+        Node::map([("uri", Node::string(uri))])
     } else {
-        json!({ "uri": encode_path(name), "uriBaseId": SRCROOT })
+        Node::map([
+            ("uri", Node::string(encode_path(name))),
+            ("uriBaseId", Node::string(SRCROOT)),
+        ])
     };
-    let mut location = json!({
-        "physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {
-                "startLine": start_line,
-                "startColumn": start_column,
-                "endLine": end_line,
-                "endColumn": end_column,
-            },
-        },
-    });
+    let region = Node::map([
+        ("startLine", Node::literal(start_line)),
+        ("startColumn", Node::literal(start_column)),
+        ("endLine", Node::literal(end_line)),
+        ("endColumn", Node::literal(end_column)),
+    ]);
+    let physical = Node::map([("artifactLocation", artifact), ("region", region)]);
+    let mut location = vec![("physicalLocation", physical)];
     if let Some(id) = id {
-        location["id"] = json!(id);
+        location.push(("id", Node::literal(id)));
     }
     if !label.is_empty() {
-        location["message"] = json!({ "text": label });
+        location.push(("message", text(label)));
     }
-    location
+    Node::map(location)
 }
 
 /// The workspace root as a `file:` URI ending in `/`, as `originalUriBaseIds` requires.
