@@ -919,6 +919,38 @@ mod tests {
     }
 
     #[test]
+    fn the_cached_types_that_nest_are_bounded_too() {
+        use crate::scan::{FieldKind, Inner, RouteEntry};
+        use crate::source::{FileId, Span};
+        // Routers merged into routers, `depth` deep: each two levels (the entry, its inner
+        // router), and the innermost span two more.
+        let routers = |depth: usize| {
+            let span = Span {
+                file: FileId(0),
+                range: 0..1,
+            };
+            let mut entry = RouteEntry::Merge {
+                inner: Inner::Opaque(span.clone()),
+                span: span.clone(),
+            };
+            for _ in 1..depth {
+                entry = RouteEntry::Merge {
+                    inner: Inner::Inline(vec![entry]),
+                    span: span.clone(),
+                };
+            }
+            encode(&entry)
+        };
+        let deepest = (MAX_DEPTH - 2) / 2;
+        assert!(decode::<RouteEntry>(&routers(deepest)).is_some());
+        assert!(decode::<RouteEntry>(&routers(deepest + 1)).is_none());
+        // `Option<Option<..>>` a million deep.
+        let mut options = vec![3; 1_000_000];
+        options.push(0);
+        assert!(decode::<FieldKind>(&options).is_none());
+    }
+
+    #[test]
     fn files_carry_magic_and_checksum() {
         let value = vec!["one".to_owned(), "two".to_owned()];
         let file = encode_file(b"TEST\0\0\0\x01", &value);

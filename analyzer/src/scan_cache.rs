@@ -32,6 +32,10 @@ struct Entry {
     scan: FileScan,
 }
 
+crate::codec_struct!(ScanCache { entries });
+
+crate::codec_struct!(Entry { stamp, place, scan });
+
 /// The stamp of `path`, if it can be read.
 pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;

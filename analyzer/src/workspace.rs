@@ -34,6 +34,12 @@ pub struct Workspace {
     pub runtime_features: Vec<String>,
 }
 
+crate::codec_struct!(Workspace {
+    root,
+    packages,
+    runtime_features,
+});
+
 /// A package analyzed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Package {
@@ -64,6 +70,19 @@ pub struct Package {
     pub features: Vec<String>,
 }
 
+crate::codec_struct!(Package {
+    name,
+    version,
+    external,
+    dir,
+    lib,
+    bins,
+    workspace_deps,
+    tallyho_names,
+    externs,
+    features,
+});
+
 /// A library or binary target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
@@ -74,6 +93,12 @@ pub struct Target {
     /// The crate root file.
     pub src_path: PathBuf,
 }
+
+crate::codec_struct!(Target {
+    crate_name,
+    name,
+    src_path
+});
 
 /// Why a workspace could not be loaded.
 #[derive(Debug)]

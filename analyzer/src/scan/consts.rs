@@ -19,6 +19,12 @@ pub(crate) enum ConstValue {
     Alias(Vec<Vec<String>>),
 }
 
+crate::codec_enum!(ConstValue {
+    0 => Str(text),
+    1 => Numbers(numbers),
+    2 => Alias(candidates),
+});
+
 /// A module-level `const` (or `static` of a plain type) with a value a declaration can use.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawConst {
@@ -26,6 +32,8 @@ pub(crate) struct RawConst {
     pub(crate) path: Vec<String>,
     pub(crate) value: ConstValue,
 }
+
+crate::codec_struct!(RawConst { path, value });
 
 /// The value of `expr` in `scope`: a literal, an array of numbers (behind `&` or not), or a
 /// path to another constant. `None` for anything else.

@@ -25,6 +25,14 @@ pub(crate) struct RawStruct {
     pub(crate) fields: Vec<RawField>,
 }
 
+crate::codec_struct!(RawStruct {
+    path,
+    derives_label_set,
+    derive_paths,
+    span,
+    fields,
+});
+
 /// One field of a label struct, before enum types are looked up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawField {
@@ -36,6 +44,16 @@ pub(crate) struct RawField {
     pub(crate) kind: FieldKind,
     pub(crate) max_values: Option<(u64, Span)>,
 }
+
+crate::codec_struct!(RawField {
+    key,
+    key_span,
+    renamed,
+    type_name,
+    type_span,
+    kind,
+    max_values,
+});
 
 /// What a field's type is, syntactically.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +69,14 @@ pub(crate) enum FieldKind {
     Unsupported(String),
 }
 
+crate::codec_enum!(FieldKind {
+    0 => Bool,
+    1 => Open(kind),
+    2 => Enum(candidates),
+    3 => Optional(inner),
+    4 => Unsupported(reason),
+});
+
 /// An enum, recorded so label fields of its type can be resolved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RawEnum {
@@ -62,6 +88,13 @@ pub(crate) struct RawEnum {
     /// The exported values, or the span of a variant that carries data.
     pub(crate) values: Result<Vec<String>, Span>,
 }
+
+crate::codec_struct!(RawEnum {
+    path,
+    derives_label_value,
+    derive_paths,
+    values,
+});
 
 pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Option<RawStruct> {
     let Fields::Named(named) = &item.fields else {

@@ -88,6 +88,12 @@ pub(crate) struct RawDeclaration {
     pub(crate) pending: Vec<PendingConst>,
 }
 
+crate::codec_struct!(RawDeclaration {
+    declaration,
+    label_candidates,
+    pending,
+});
+
 /// A module-level static whose type names something in another module or crate (`obs::Counter`
 /// through a facade, `Hits` through a `pub use`): a declaration if that turns out to be a
 /// tallyho metric type, read again then from its text.
@@ -115,6 +121,20 @@ pub(crate) struct DeferredStatic {
     pub(crate) label_candidates: Vec<Vec<String>>,
 }
 
+crate::codec_struct!(DeferredStatic {
+    type_path,
+    module,
+    span,
+    package,
+    version,
+    crate_name,
+    binary,
+    externs,
+    tallyho,
+    condition,
+    label_candidates,
+});
+
 /// Which part of a declaration a constant gives.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Slot {
@@ -123,6 +143,11 @@ pub(crate) enum Slot {
     /// The bucket bounds.
     Buckets,
 }
+
+crate::codec_enum!(Slot {
+    0 => Name,
+    1 => Buckets,
+});
 
 /// A constant a declaration names, to be looked up across crates.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +159,13 @@ pub(crate) struct PendingConst {
     pub(crate) written: String,
     pub(crate) span: Span,
 }
+
+crate::codec_struct!(PendingConst {
+    slot,
+    candidates,
+    written,
+    span
+});
 
 /// Everything found in one file. Every span in it points into that file.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -165,6 +197,19 @@ pub(crate) struct FileScan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) prelude: Vec<(String, String)>,
 }
+
+crate::codec_struct!(FileScan {
+    declarations,
+    structs,
+    enums,
+    consts,
+    modules,
+    deferred,
+    findings,
+    routers,
+    mods,
+    prelude,
+});
 
 impl FileScan {
     /// Whether it comes from a parse (not only the `mod` items of a file passed over).

@@ -26,6 +26,13 @@ pub(crate) struct ModDecl {
     pub(crate) cfg: Option<String>,
 }
 
+crate::codec_struct!(ModDecl {
+    name,
+    inline,
+    path,
+    cfg
+});
+
 /// The `#[path = ".."]` among attribute metas.
 pub(crate) fn path_attribute<'m>(metas: impl IntoIterator<Item = &'m Meta>) -> Option<String> {
     metas.into_iter().find_map(|meta| match meta {

@@ -31,6 +31,15 @@ pub(crate) struct RawRouter {
     pub(crate) entries: Vec<RouteEntry>,
 }
 
+crate::codec_struct!(RawRouter {
+    function,
+    package,
+    crate_name,
+    binary,
+    span,
+    entries,
+});
+
 /// One call of a router chain.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum RouteEntry {
@@ -51,6 +60,12 @@ pub(crate) enum RouteEntry {
     Merge { inner: Inner, span: Span },
 }
 
+crate::codec_enum!(RouteEntry {
+    0 => Route { path, methods, span },
+    1 => Nest { prefix, inner, span },
+    2 => Merge { inner, span },
+});
+
 /// A route path argument.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum RoutePath {
@@ -66,6 +81,12 @@ pub(crate) enum RoutePath {
     Unreadable(Span),
 }
 
+crate::codec_enum!(RoutePath {
+    0 => Literal(template),
+    1 => Const { candidates, written, span },
+    2 => Unreadable(span),
+});
+
 /// The router a `nest` or `merge` adds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Inner {
@@ -80,6 +101,12 @@ pub(crate) enum Inner {
     /// A variable or anything else the analyzer cannot follow.
     Opaque(Span),
 }
+
+crate::codec_enum!(Inner {
+    0 => Inline(entries),
+    1 => Function { candidates, written, span },
+    2 => Opaque(span),
+});
 
 impl RouteEntry {
     /// Every span inside, for rebasing a cached scan.

@@ -23,6 +23,13 @@ pub(crate) struct ModuleScope {
     pub(crate) locals: HashSet<String>,
 }
 
+crate::codec_struct!(ModuleScope {
+    path,
+    imports,
+    globs,
+    locals,
+});
+
 /// Follows a path across modules and crates to what it names: `Some(item)` for a tallyho
 /// item, by its name.
 pub(crate) type Resolver<'w> = &'w dyn Fn(&[String]) -> Option<String>;
