@@ -1,6 +1,6 @@
 //! The caches' binary encoding (`codec`) on real caches: the scans and layouts of the fixture
-//! workspaces round-trip to the same bytes and are reused as they were, and damaged bytes are
-//! refused or decoded without a panic.
+//! workspaces round-trip to the same bytes and are reused as they were, and damaged or foreign
+//! cache files are refused without a panic, the analysis then running in full.
 
 use std::path::{Path, PathBuf};
 
@@ -151,5 +151,55 @@ fn byte_flips_in_a_real_cache_decode_to_nothing_or_to_a_value_without_panicking(
         let mut damaged = file.clone();
         damaged[at] ^= 0x20;
         assert!(decode_file::<ScanCache>(b"TEST0001", &damaged).is_none());
+    }
+}
+
+/// A cache in the JSON of older releases (`check-cache.json`'s shape), or any other bytes,
+/// in the cache file: ignored, the analysis complete, and the file replaced by a binary one
+/// the next run reuses.
+#[test]
+fn a_json_or_damaged_cache_file_is_ignored() {
+    let dir = fixtures().join("clean");
+    let manifest = dir.join("Cargo.toml");
+    let expected = outcome(&tallyho_analyzer::analyze(Some(&manifest)).expect("analyzes"));
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = out.path().join("tallyho/check.cache");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let json = format!(
+        r#"{{"analyzer":"0.1.0|None","manifest_path":{:?},"workspace":{{"root":{:?},"packages":[]}},"layout":[],"scans":{{"entries":{{}}}}}}"#,
+        manifest.display().to_string(),
+        dir.display().to_string(),
+    );
+    let good = {
+        let scratch = out.path().join("scratch.cache");
+        tallyho_analyzer::analyze_with_cache(Some(&manifest), &scratch).expect("analyzes");
+        std::fs::read(&scratch).expect("written")
+    };
+    // The control: the same file undamaged is reused.
+    std::fs::write(&file, &good).unwrap();
+    let reused = tallyho_analyzer::analyze_with_cache(Some(&manifest), &file).expect("analyzes");
+    assert_eq!(reused.stats.parsed, 0);
+    let mut damaged = good.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x01;
+    let foreign: [(&str, Vec<u8>); 5] = [
+        ("json", json.into_bytes()),
+        ("empty", Vec::new()),
+        ("damaged", damaged),
+        ("truncated", good[..good.len() - 1].to_vec()),
+        ("header only", good[..16].to_vec()),
+    ];
+    for (what, contents) in foreign {
+        std::fs::write(&file, contents).unwrap();
+        let first = tallyho_analyzer::analyze_with_cache(Some(&manifest), &file).expect(what);
+        assert!(first.stats.parsed > 0, "{what}: analyzed in full");
+        assert_eq!(outcome(&first), expected, "{what}");
+        assert!(
+            std::fs::read(&file).unwrap().starts_with(b"THOCHK01"),
+            "{what}"
+        );
+        let second = tallyho_analyzer::analyze_with_cache(Some(&manifest), &file).expect(what);
+        assert_eq!(second.stats.parsed, 0, "{what}: then reused");
+        assert_eq!(outcome(&second), expected, "{what}");
     }
 }
