@@ -2,7 +2,6 @@
 //! `#[derive(LabelValue)]` read them, so the analyzer and the compiler agree on every key,
 //! value and bound.
 
-use serde::{Deserialize, Serialize};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, ItemEnum, ItemStruct, Token, Type};
@@ -13,13 +12,12 @@ use super::Scanner;
 use crate::source::Span;
 
 /// A struct, recorded so a group's label type can be found and checked.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawStruct {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_set: bool,
     /// Derives that may be tallyho's `LabelSet` under another path (a crate's own `prelude`,
     /// a facade), to follow once every module is scanned; empty once settled.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) derive_paths: Vec<Vec<String>>,
     pub(crate) span: Span,
     pub(crate) fields: Vec<RawField>,
@@ -34,7 +32,7 @@ crate::codec_struct!(RawStruct {
 });
 
 /// One field of a label struct, before enum types are looked up.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawField {
     pub(crate) key: String,
     pub(crate) key_span: Span,
@@ -56,7 +54,7 @@ crate::codec_struct!(RawField {
 });
 
 /// What a field's type is, syntactically.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum FieldKind {
     Bool,
     /// `String`, `&str`, integers: `"string"` or `"integer"`.
@@ -78,12 +76,11 @@ crate::codec_enum!(FieldKind {
 });
 
 /// An enum, recorded so label fields of its type can be resolved.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawEnum {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_value: bool,
     /// Derives that may be tallyho's `LabelValue` under another path, as for structs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) derive_paths: Vec<Vec<String>>,
     /// The exported values, or the span of a variant that carries data.
     pub(crate) values: Result<Vec<String>, Span>,

@@ -3,7 +3,6 @@
 //! `.merge(router)`. Kept as plain data; a router named by a function call or a path named
 //! by a constant is looked up across files once every file is scanned (`routes.rs`).
 
-use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall};
@@ -17,7 +16,7 @@ use crate::source::{FileId, Span};
 const ROUTER_CALLS: &[&str] = &["route", "route_service", "nest", "nest_service", "merge"];
 
 /// One router chain found in a function body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawRouter {
     /// The function whose body ends in this chain (its absolute path): a `nest` or `merge`
     /// elsewhere may name the router by calling it. `None`: a router built in place.
@@ -41,7 +40,7 @@ crate::codec_struct!(RawRouter {
 });
 
 /// One call of a router chain.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum RouteEntry {
     /// `.route(path, methods)`; `.route_service` and `.nest_service` answer every method.
     Route {
@@ -67,7 +66,7 @@ crate::codec_enum!(RouteEntry {
 });
 
 /// A route path argument.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum RoutePath {
     /// A string literal: the template as written.
     Literal(String),
@@ -88,7 +87,7 @@ crate::codec_enum!(RoutePath {
 });
 
 /// The router a `nest` or `merge` adds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum Inner {
     /// A chain written in place.
     Inline(Vec<RouteEntry>),
