@@ -74,7 +74,7 @@ impl fmt::Display for Rule {
     }
 }
 
-// As the code string: the form every output and the scan cache use.
+// As the code string: the form every output uses (the caches spell it so too, in `codec`).
 impl Serialize for Rule {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.code())

@@ -26,6 +26,16 @@ pub struct Finding {
     pub help: String,
 }
 
+crate::codec_struct!(Finding {
+    code,
+    severity,
+    message,
+    span,
+    label,
+    related,
+    help,
+});
+
 impl Finding {
     /// A finding of `code` at its default severity; `tallyho.yaml` may change it later.
     pub(crate) fn new(code: Rule, span: Span, message: impl Into<String>) -> Finding {

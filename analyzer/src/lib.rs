@@ -12,6 +12,7 @@
 mod analysis;
 mod catalogue;
 mod cfg;
+pub mod codec;
 mod config;
 mod config_input;
 mod constants;

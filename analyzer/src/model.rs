@@ -82,6 +82,26 @@ pub struct Declaration {
     pub cfg: Option<String>,
 }
 
+crate::codec_struct!(Declaration {
+    name,
+    kind,
+    value_type,
+    help,
+    unit,
+    buckets,
+    labels,
+    crate_name,
+    package,
+    version,
+    binary,
+    module_path,
+    ident,
+    span,
+    name_span,
+    unit_span,
+    cfg,
+});
+
 /// A group's label type as written at the declaration, and what it resolved to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelSetRef {
@@ -92,6 +112,12 @@ pub struct LabelSetRef {
     /// The label struct, once found.
     pub resolved: Option<LabelSet>,
 }
+
+crate::codec_struct!(LabelSetRef {
+    written,
+    span,
+    resolved
+});
 
 /// A struct deriving `LabelSet`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +136,15 @@ pub struct LabelSet {
     pub span: Span,
 }
 
+crate::codec_struct!(LabelSet {
+    ident,
+    crate_name,
+    module_path,
+    fields,
+    derives_label_set,
+    span,
+});
+
 /// One label: a field of a label struct.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelField {
@@ -124,6 +159,14 @@ pub struct LabelField {
     /// What values the field can take.
     pub domain: Domain,
 }
+
+crate::codec_struct!(LabelField {
+    key,
+    key_span,
+    type_name,
+    type_span,
+    domain,
+});
 
 /// The values of one label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,6 +187,14 @@ pub enum Domain {
     /// A type the analyzer could not turn into values: a finding.
     Unsupported(String),
 }
+
+crate::codec_enum!(Domain {
+    0 => Finite(values),
+    1 => Optional(values),
+    2 => Bounded { max_values, open_type },
+    3 => Unbounded,
+    4 => Unsupported(reason),
+});
 
 impl Domain {
     /// The number of series slots the label takes, `None` when unknown or unbounded.

@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use crate::analysis::Analysis;
+use crate::codec;
 use crate::pipeline::analyze_workspace;
 use crate::scan_cache::ScanCache;
 use crate::workspace::{Workspace, WorkspaceError};
@@ -16,7 +15,10 @@ use crate::workspace::{Workspace, WorkspaceError};
 /// A file's size and modification time, or `None` when it is missing.
 type Stamp = Option<(u64, u128)>;
 
-#[derive(Serialize, Deserialize)]
+/// The first bytes of the cache file: this cache, format 1 ([`codec::encode_file`]). A file
+/// without them (the JSON cache of an older tallyho, anything else) is ignored.
+const MAGIC: &[u8; 8] = b"THOCHK01";
+
 struct RepeatCache {
     /// This analyzer's version and executable: another build's cache is not trusted.
     analyzer: String,
@@ -27,6 +29,14 @@ struct RepeatCache {
     layout: Vec<(PathBuf, Stamp)>,
     scans: ScanCache,
 }
+
+crate::codec_struct!(RepeatCache {
+    analyzer,
+    manifest_path,
+    workspace,
+    layout,
+    scans,
+});
 
 /// Analyzes like [`crate::analyze`], reusing what `cache_file` holds from the last run and
 /// leaving there what the next one can reuse. A missing, stale or unreadable cache costs only
@@ -87,17 +97,44 @@ fn analyzer() -> String {
 }
 
 fn load(path: &Path) -> Option<RepeatCache> {
-    let cache: RepeatCache = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let cache: RepeatCache = codec::decode_file(MAGIC, &std::fs::read(path).ok()?)?;
     (cache.analyzer == analyzer()).then_some(cache)
 }
 
 /// Best effort: a cache that cannot be written only costs the next run its work.
 fn save(path: &Path, cache: &RepeatCache) {
-    let Ok(text) = serde_json::to_vec(cache) else {
-        return;
-    };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let _ = std::fs::write(path, text);
+    let _ = std::fs::write(path, codec::encode_file(MAGIC, cache));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_file_decodes_and_encodes_again_to_the_same_bytes() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/routes/Cargo.toml");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("check.cache");
+        let first = analyze_with_cache(Some(&fixture), &file).expect("analyzes");
+        let bytes = std::fs::read(&file).expect("written");
+        assert!(bytes.starts_with(MAGIC));
+        let cache = load(&file).expect("loads");
+        assert_eq!(cache.manifest_path.as_deref(), Some(fixture.as_path()));
+        assert_eq!(codec::encode_file(MAGIC, &cache), bytes);
+
+        let second = analyze_with_cache(Some(&fixture), &file).expect("analyzes");
+        assert_eq!(
+            (
+                second.stats.parsed,
+                second.stats.reused,
+                second.stats.metadata
+            ),
+            (0, first.stats.parsed, Duration::ZERO),
+            "no `cargo metadata`, no parse"
+        );
+        assert_eq!(std::fs::read(&file).expect("written"), bytes, "unchanged");
+    }
 }

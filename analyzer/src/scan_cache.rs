@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use serde::{Deserialize, Serialize};
-
 use crate::scan::FileScan;
 
 /// Size and modification time (nanoseconds since the epoch) of a file.
@@ -15,12 +13,12 @@ pub(crate) type Stamp = (u64, u128);
 
 /// Scan results by file and place, valid while the file's `Stamp` holds. A file mounted
 /// by two crates (a library and a binary) has an entry for each.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanCache {
     entries: HashMap<PathBuf, Vec<Entry>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 struct Entry {
     stamp: Stamp,
     /// A hash of where the file sat (package, crate, module, visible crate names, features):
@@ -28,9 +26,11 @@ struct Entry {
     place: u64,
     /// What scanning found: declarations and the rest, or only the `mod` items of a file
     /// that does not mention tallyho.
-    #[serde(default)]
     scan: FileScan,
 }
+
+crate::codec_struct!(ScanCache { entries });
+crate::codec_struct!(Entry { stamp, place, scan });
 
 /// The stamp of `path`, if it can be read.
 pub(crate) fn stamp(path: &Path) -> Option<Stamp> {

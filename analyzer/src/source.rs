@@ -19,6 +19,10 @@ pub struct Span {
     pub range: Range<usize>,
 }
 
+crate::codec_struct!(FileId(index));
+
+crate::codec_struct!(Span { file, range });
+
 /// One file the analysis looked at. Files that were only prefiltered keep no text.
 #[derive(Debug)]
 pub struct SourceFile {

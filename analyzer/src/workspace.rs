@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use metadata::{Metadata, PackageId};
 
 use crate::model::Declaration;
@@ -21,8 +19,9 @@ const RUNTIME: &str = tallyho_spec::builtin::PACKAGE;
 /// The runtime's feature that brings the request-recording `tower` layer.
 const REQUESTS_FEATURE: &str = "tower";
 
-/// A workspace to analyze. Serializable, so the build step can cache it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A workspace to analyze. Encodable ([`crate::codec`]), so the build step and `cargo tallyho
+/// check` can cache it.
+#[derive(Debug, Clone)]
 pub struct Workspace {
     /// The directory holding the workspace's `Cargo.toml`.
     pub root: PathBuf,
@@ -30,20 +29,23 @@ pub struct Workspace {
     pub packages: Vec<Package>,
     /// The features cargo resolved for the runtime (`tallyho`) in this build: `tower` turns
     /// on the request metrics of every service.
-    #[serde(default)]
     pub runtime_features: Vec<String>,
 }
 
+crate::codec_struct!(Workspace {
+    root,
+    packages,
+    runtime_features,
+});
+
 /// A package analyzed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Package {
     /// The package name.
     pub name: String,
     /// Its version.
-    #[serde(default)]
     pub version: String,
     /// Whether it is outside the workspace: code the user does not own.
-    #[serde(default)]
     pub external: bool,
     /// The directory of its `Cargo.toml`.
     pub dir: PathBuf,
@@ -57,15 +59,26 @@ pub struct Package {
     /// The names under which it can refer to tallyho (`tallyho`, or a rename).
     pub tallyho_names: Vec<String>,
     /// Its other dependencies' crates: the name its code uses, and the crate's own name.
-    #[serde(default)]
     pub externs: Vec<(String, String)>,
     /// The features enabled for it in this build.
-    #[serde(default)]
     pub features: Vec<String>,
 }
 
+crate::codec_struct!(Package {
+    name,
+    version,
+    external,
+    dir,
+    lib,
+    bins,
+    workspace_deps,
+    tallyho_names,
+    externs,
+    features,
+});
+
 /// A library or binary target.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Target {
     /// The crate name as paths spell it (`shop_core`).
     pub crate_name: String,
@@ -74,6 +87,12 @@ pub struct Target {
     /// The crate root file.
     pub src_path: PathBuf,
 }
+
+crate::codec_struct!(Target {
+    crate_name,
+    name,
+    src_path
+});
 
 /// Why a workspace could not be loaded.
 #[derive(Debug)]

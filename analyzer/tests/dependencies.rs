@@ -138,7 +138,7 @@ fn a_git_dependency_declaring_metrics_is_analyzed_with_its_package_and_version()
         found,
         ["git_worker_jobs gitmetrics Some(\"0.3.1\") gitmetrics::jobs::JOBS gitmetrics-0.3.1/src/jobs.rs:2"]
     );
-    // As the manifest and the build step's cache serialize it.
+    // As serde serializes the public model.
     let declaration = serde_json::to_value(&analysis.declarations[0]).expect("serializes");
     assert_eq!(declaration["package"], "gitmetrics", "{declaration}");
     assert_eq!(declaration["version"], "0.3.1", "{declaration}");

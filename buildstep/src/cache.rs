@@ -5,12 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use tallyho_analyzer::{ScanCache, Workspace};
+use tallyho_analyzer::codec::{decode_file, encode_file};
+use tallyho_analyzer::{codec_struct, ScanCache, Workspace};
 
-const CACHE_FILE: &str = "tallyho-build.cache.json";
+const CACHE_FILE: &str = "tallyho-build.cache";
 
-#[derive(Serialize, Deserialize)]
+/// The cache file's first bytes: this cache, format 1 (`codec::encode_file`). A file without
+/// them (the JSON cache of an older tallyho-build, anything else) is ignored.
+const MAGIC: &[u8; 8] = b"THOBLD01";
+
 pub(crate) struct Cache {
     /// [`generator`].
     version: String,
@@ -24,19 +27,32 @@ pub(crate) struct Cache {
     pub(crate) result: Option<Outputs>,
 }
 
+codec_struct!(Cache {
+    version,
+    settings,
+    workspace,
+    config,
+    layout,
+    scans,
+    result,
+});
+
 /// What a successful run printed and produced, to repeat when nothing changed.
-#[derive(Serialize, Deserialize)]
 pub(crate) struct Outputs {
     pub(crate) warnings: Vec<String>,
     pub(crate) metrics: usize,
 }
 
-#[derive(Serialize, Deserialize, PartialEq, Debug)]
+codec_struct!(Outputs { warnings, metrics });
+
+#[derive(PartialEq, Debug)]
 struct Input {
     path: PathBuf,
     /// Size and modification time, or `None` for a missing file.
     stamp: Option<(u64, u128)>,
 }
+
+codec_struct!(Input { path, stamp });
 
 impl Input {
     fn of(path: PathBuf) -> Input {
@@ -89,16 +105,14 @@ impl Cache {
     }
 
     pub(crate) fn load(out_dir: &Path) -> Option<Cache> {
-        let text = std::fs::read_to_string(out_dir.join(CACHE_FILE)).ok()?;
-        let cache: Cache = serde_json::from_str(&text).ok()?;
+        let bytes = std::fs::read(out_dir.join(CACHE_FILE)).ok()?;
+        let cache: Cache = decode_file(MAGIC, &bytes)?;
         (cache.version == generator()).then_some(cache)
     }
 
     /// Best effort: a cache that cannot be written only costs the next run an analysis.
     pub(crate) fn save(&self, out_dir: &Path) {
-        if let Ok(text) = serde_json::to_string(self) {
-            let _ = std::fs::write(out_dir.join(CACHE_FILE), text);
-        }
+        let _ = std::fs::write(out_dir.join(CACHE_FILE), encode_file(MAGIC, self));
     }
 
     fn layout_is_current(&self) -> bool {

@@ -145,3 +145,41 @@ fn another_config_file_can_be_named() {
     assert!(debug.contains("cardinality.metric"), "{debug}");
     assert!(debug.contains("checkout_duration_seconds"), "{debug}");
 }
+
+/// An unreadable cache (the JSON of an older tallyho-build, a damaged or truncated file) is
+/// ignored: the build step analyzes again, writes the same outputs, and is cached after.
+#[test]
+fn a_foreign_or_damaged_cache_file_is_ignored() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let first = builder(out.path()).compile().expect("the shop is clean");
+    let registry = std::fs::read_to_string(&first.registry).expect("registry written");
+    let file = out.path().join("tallyho-build.cache");
+    let good = std::fs::read(&file).expect("the cache is written");
+    assert!(good.starts_with(b"THOBLD01"), "binary, with its magic");
+    assert!(
+        !out.path().join("tallyho-build.cache.json").exists(),
+        "no JSON cache any more"
+    );
+    let mut damaged = good.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x40;
+    let json = br#"{"version":"0.1.0|None","settings":"","workspace":{"root":"/","packages":[]},"config":"/tallyho.yaml","layout":[],"scans":{"entries":{}},"result":{"warnings":[],"metrics":9}}"#;
+    for (what, contents) in [
+        ("json", json.to_vec()),
+        ("damaged", damaged),
+        ("truncated", good[..good.len() / 3].to_vec()),
+        ("empty", Vec::new()),
+    ] {
+        std::fs::write(&file, contents).unwrap();
+        let rerun = builder(out.path()).compile().expect(what);
+        assert!(!rerun.cached, "{what}: analyzed again");
+        assert!(rerun.parsed > 0, "{what}: every file parsed");
+        assert_eq!(rerun.metrics, 9, "{what}");
+        assert_eq!(
+            std::fs::read_to_string(&rerun.registry).unwrap(),
+            registry,
+            "{what}"
+        );
+        assert!(builder(out.path()).compile().expect(what).cached, "{what}");
+    }
+}

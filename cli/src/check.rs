@@ -92,7 +92,7 @@ fn summary(analysis: &Analysis) -> String {
 }
 
 /// Where `check` keeps what its next run can reuse (the workspace layout, the per-file
-/// scans): `tallyho/check-cache.json` in the target directory (`CARGO_TARGET_DIR`, else
+/// scans): `tallyho/check.cache` in the target directory (`CARGO_TARGET_DIR`, else
 /// `target/` beside the manifest, or in the current directory).
 fn cache_file(manifest_path: Option<&Path>) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -104,5 +104,5 @@ fn cache_file(manifest_path: Option<&Path>) -> PathBuf {
                 .unwrap_or(Path::new("."));
             dir.join("target")
         });
-    target.join("tallyho/check-cache.json")
+    target.join("tallyho/check.cache")
 }

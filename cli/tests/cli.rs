@@ -39,7 +39,7 @@ fn a_second_check_reuses_the_layout_and_the_scans() {
     };
     let first: serde_json::Value = serde_json::from_slice(&check().stdout).expect("JSON");
     let second: serde_json::Value = serde_json::from_slice(&check().stdout).expect("JSON");
-    assert!(target.path().join("tallyho/check-cache.json").is_file());
+    assert!(target.path().join("tallyho/check.cache").is_file());
     assert_eq!(first["findings"], second["findings"]);
     assert_eq!(
         first["summary"]["declarations"],

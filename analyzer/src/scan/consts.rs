@@ -3,13 +3,12 @@
 //! (`tallyho::DEFAULT_BUCKETS`). Their values are read here; a use is resolved across crates
 //! once every file is scanned.
 
-use serde::{Deserialize, Serialize};
 use syn::{Expr, Lit};
 
 use super::scope::{segments, Scope};
 
 /// What a constant holds, as far as a declaration can use it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ConstValue {
     /// A string literal: a metric name.
     Str(String),
@@ -19,13 +18,21 @@ pub(crate) enum ConstValue {
     Alias(Vec<Vec<String>>),
 }
 
+crate::codec_enum!(ConstValue {
+    0 => Str(text),
+    1 => Numbers(numbers),
+    2 => Alias(candidates),
+});
+
 /// A module-level `const` (or `static` of a plain type) with a value a declaration can use.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawConst {
     /// Its absolute path: crate, modules, name.
     pub(crate) path: Vec<String>,
     pub(crate) value: ConstValue,
 }
+
+crate::codec_struct!(RawConst { path, value });
 
 /// The value of `expr` in `scope`: a literal, an array of numbers (behind `&` or not), or a
 /// path to another constant. `None` for anything else.

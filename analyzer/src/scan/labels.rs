@@ -2,7 +2,6 @@
 //! `#[derive(LabelValue)]` read them, so the analyzer and the compiler agree on every key,
 //! value and bound.
 
-use serde::{Deserialize, Serialize};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, ItemEnum, ItemStruct, Token, Type};
@@ -13,20 +12,27 @@ use super::Scanner;
 use crate::source::Span;
 
 /// A struct, recorded so a group's label type can be found and checked.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawStruct {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_set: bool,
     /// Derives that may be tallyho's `LabelSet` under another path (a crate's own `prelude`,
     /// a facade), to follow once every module is scanned; empty once settled.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) derive_paths: Vec<Vec<String>>,
     pub(crate) span: Span,
     pub(crate) fields: Vec<RawField>,
 }
 
+crate::codec_struct!(RawStruct {
+    path,
+    derives_label_set,
+    derive_paths,
+    span,
+    fields,
+});
+
 /// One field of a label struct, before enum types are looked up.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawField {
     pub(crate) key: String,
     pub(crate) key_span: Span,
@@ -37,8 +43,18 @@ pub(crate) struct RawField {
     pub(crate) max_values: Option<(u64, Span)>,
 }
 
+crate::codec_struct!(RawField {
+    key,
+    key_span,
+    renamed,
+    type_name,
+    type_span,
+    kind,
+    max_values,
+});
+
 /// What a field's type is, syntactically.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum FieldKind {
     Bool,
     /// `String`, `&str`, integers: `"string"` or `"integer"`.
@@ -51,17 +67,31 @@ pub(crate) enum FieldKind {
     Unsupported(String),
 }
 
+crate::codec_enum!(FieldKind {
+    0 => Bool,
+    1 => Open(kind),
+    2 => Enum(candidates),
+    3 => Optional(inner),
+    4 => Unsupported(reason),
+});
+
 /// An enum, recorded so label fields of its type can be resolved.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawEnum {
     pub(crate) path: Vec<String>,
     pub(crate) derives_label_value: bool,
     /// Derives that may be tallyho's `LabelValue` under another path, as for structs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) derive_paths: Vec<Vec<String>>,
     /// The exported values, or the span of a variant that carries data.
     pub(crate) values: Result<Vec<String>, Span>,
 }
+
+crate::codec_struct!(RawEnum {
+    path,
+    derives_label_value,
+    derive_paths,
+    values,
+});
 
 pub(super) fn label_struct(scanner: &Scanner<'_, '_>, item: &ItemStruct) -> Option<RawStruct> {
     let Fields::Named(named) = &item.fields else {

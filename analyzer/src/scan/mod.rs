@@ -15,7 +15,6 @@ mod routes;
 pub(crate) mod scope;
 
 use proc_macro2::{Span as SynSpan, TokenTree};
-use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -78,20 +77,25 @@ impl<'w> FileContext<'w> {
 }
 
 /// A declaration before its label type is looked up across the workspace.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawDeclaration {
     pub(crate) declaration: Declaration,
     /// Absolute paths the label type may have, most likely first.
     pub(crate) label_candidates: Vec<Vec<String>>,
     /// Parts given by a constant, found once every crate is scanned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) pending: Vec<PendingConst>,
 }
+
+crate::codec_struct!(RawDeclaration {
+    declaration,
+    label_candidates,
+    pending,
+});
 
 /// A module-level static whose type names something in another module or crate (`obs::Counter`
 /// through a facade, `Hits` through a `pub use`): a declaration if that turns out to be a
 /// tallyho metric type, read again then from its text.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct DeferredStatic {
     /// The type's absolute path.
     pub(crate) type_path: Vec<String>,
@@ -107,16 +111,28 @@ pub(crate) struct DeferredStatic {
     pub(crate) externs: Vec<(String, String)>,
     pub(crate) tallyho: Vec<String>,
     /// The undecided `cfg` of the modules around it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) condition: Option<String>,
     /// Where its first type argument may be defined (a group's label type): followed before
     /// the static is read again, so a label file the prefilter passed over is parsed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) label_candidates: Vec<Vec<String>>,
 }
 
+crate::codec_struct!(DeferredStatic {
+    type_path,
+    module,
+    span,
+    package,
+    version,
+    crate_name,
+    binary,
+    externs,
+    tallyho,
+    condition,
+    label_candidates,
+});
+
 /// Which part of a declaration a constant gives.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Slot {
     /// The metric name.
     Name,
@@ -124,8 +140,13 @@ pub(crate) enum Slot {
     Buckets,
 }
 
+crate::codec_enum!(Slot {
+    0 => Name,
+    1 => Buckets,
+});
+
 /// A constant a declaration names, to be looked up across crates.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct PendingConst {
     pub(crate) slot: Slot,
     /// The absolute paths it may have, most likely first.
@@ -135,36 +156,46 @@ pub(crate) struct PendingConst {
     pub(crate) span: Span,
 }
 
+crate::codec_struct!(PendingConst {
+    slot,
+    candidates,
+    written,
+    span
+});
+
 /// Everything found in one file. Every span in it points into that file.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FileScan {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) declarations: Vec<RawDeclaration>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) structs: Vec<RawStruct>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) enums: Vec<RawEnum>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) consts: Vec<RawConst>,
     /// What each module of the file brings into scope, for paths followed from elsewhere.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) modules: Vec<ModuleScope>,
     /// Statics whose type may be a metric type reached through another module or crate.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) deferred: Vec<DeferredStatic>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) findings: Vec<Finding>,
     /// The axum router chains in its function bodies.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) routers: Vec<RawRouter>,
     /// The file's compiled `mod name;` items: where the module tree goes on.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) mods: Vec<ModDecl>,
     /// For a crate root, its `extern crate` names (alias, crate): the extern prelude its
     /// modules inherit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) prelude: Vec<(String, String)>,
 }
+
+crate::codec_struct!(FileScan {
+    declarations,
+    structs,
+    enums,
+    consts,
+    modules,
+    deferred,
+    findings,
+    routers,
+    mods,
+    prelude,
+});
 
 impl FileScan {
     /// Whether it comes from a parse (not only the `mod` items of a file passed over).

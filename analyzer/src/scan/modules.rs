@@ -3,28 +3,31 @@
 //! parse), which is cheap enough for every file of a large workspace.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use serde::{Deserialize, Serialize};
 use syn::Meta;
 
 use crate::cfg::CfgSet;
 
 /// A `mod name;` whose `cfg` does not rule it out: a file the crate compiles.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ModDecl {
     /// The module's name.
     pub(crate) name: String,
     /// The inline modules (`mod a { mod b; }`) it is declared inside, outermost first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) inline: Vec<String>,
     /// Its `#[path = ".."]`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) path: Option<String>,
     /// The `cfg` it is compiled under that the analyzer cannot decide, from its own
     /// attributes, the inline modules around it and the file's `#![cfg]`: everything in the
     /// module inherits it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) cfg: Option<String>,
 }
+
+crate::codec_struct!(ModDecl {
+    name,
+    inline,
+    path,
+    cfg
+});
 
 /// The `#[path = ".."]` among attribute metas.
 pub(crate) fn path_attribute<'m>(metas: impl IntoIterator<Item = &'m Meta>) -> Option<String> {

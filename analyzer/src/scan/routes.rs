@@ -3,7 +3,6 @@
 //! `.merge(router)`. Kept as plain data; a router named by a function call or a path named
 //! by a constant is looked up across files once every file is scanned (`routes.rs`).
 
-use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall};
@@ -17,7 +16,7 @@ use crate::source::{FileId, Span};
 const ROUTER_CALLS: &[&str] = &["route", "route_service", "nest", "nest_service", "merge"];
 
 /// One router chain found in a function body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawRouter {
     /// The function whose body ends in this chain (its absolute path): a `nest` or `merge`
     /// elsewhere may name the router by calling it. `None`: a router built in place.
@@ -31,8 +30,17 @@ pub(crate) struct RawRouter {
     pub(crate) entries: Vec<RouteEntry>,
 }
 
+crate::codec_struct!(RawRouter {
+    function,
+    package,
+    crate_name,
+    binary,
+    span,
+    entries,
+});
+
 /// One call of a router chain.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum RouteEntry {
     /// `.route(path, methods)`; `.route_service` and `.nest_service` answer every method.
     Route {
@@ -51,8 +59,14 @@ pub(crate) enum RouteEntry {
     Merge { inner: Inner, span: Span },
 }
 
+crate::codec_enum!(RouteEntry {
+    0 => Route { path, methods, span },
+    1 => Nest { prefix, inner, span },
+    2 => Merge { inner, span },
+});
+
 /// A route path argument.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum RoutePath {
     /// A string literal: the template as written.
     Literal(String),
@@ -66,8 +80,14 @@ pub(crate) enum RoutePath {
     Unreadable(Span),
 }
 
+crate::codec_enum!(RoutePath {
+    0 => Literal(template),
+    1 => Const { candidates, written, span },
+    2 => Unreadable(span),
+});
+
 /// The router a `nest` or `merge` adds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) enum Inner {
     /// A chain written in place.
     Inline(Vec<RouteEntry>),
@@ -80,6 +100,12 @@ pub(crate) enum Inner {
     /// A variable or anything else the analyzer cannot follow.
     Opaque(Span),
 }
+
+crate::codec_enum!(Inner {
+    0 => Inline(entries),
+    1 => Function { candidates, written, span },
+    2 => Opaque(span),
+});
 
 impl RouteEntry {
     /// Every span inside, for rebasing a cached scan.

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
 use syn::{Item, UseTree};
 
 /// How absolute paths spell tallyho's crate, whatever name a package gives it.
@@ -11,7 +10,7 @@ pub(crate) const TALLYHO: &str = tallyho_spec::builtin::PACKAGE;
 
 /// What one module brings into scope, as plain data: kept in the scan so that paths into it
 /// can be followed from other files and crates (`pub use` chains, re-exporting facades).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ModuleScope {
     /// The module's absolute path: crate, modules.
     pub(crate) path: Vec<String>,
@@ -22,6 +21,13 @@ pub(crate) struct ModuleScope {
     /// Items defined in the module itself: they shadow glob imports.
     pub(crate) locals: HashSet<String>,
 }
+
+crate::codec_struct!(ModuleScope {
+    path,
+    imports,
+    globs,
+    locals,
+});
 
 /// Follows a path across modules and crates to what it names: `Some(item)` for a tallyho
 /// item, by its name.
