@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::severity::Severity;
 
 /// Declares [`Rule`] from one entry per rule: `Variant = "code", Severity { page }`.
@@ -71,21 +69,6 @@ impl Rule {
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
-    }
-}
-
-// As the code string: the form every output uses (the caches spell it so too, in `codec`).
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for Rule {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Rule, D::Error> {
-        let code = String::deserialize(deserializer)?;
-        Rule::from_code(&code)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule code `{code}`")))
     }
 }
 

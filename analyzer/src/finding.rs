@@ -1,13 +1,11 @@
 //! Findings: what a rule reports, with the spans and help a reader needs to fix it.
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalogue::Rule;
 use crate::severity::Severity;
 use crate::source::Span;
 
 /// One problem found, pointing at the source that causes it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Finding {
     /// The rule broken; serialized as its stable code (`name.duplicate`).

@@ -1,7 +1,6 @@
 //! The declaration model: what the analyzer found, in the shape later stages (manifest,
 //! generated registry, dashboards) consume.
 
-use serde::{Deserialize, Serialize};
 use tallyho_spec::Unit;
 
 use crate::source::Span;
@@ -41,7 +40,7 @@ impl MetricType {
 }
 
 /// One metric declaration: a module-level `static` of a tallyho metric type.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Declaration {
     /// The metric name, as written in the constructor.
     pub name: String,
@@ -62,7 +61,6 @@ pub struct Declaration {
     /// The package that crate belongs to.
     pub package: String,
     /// That package's version, when it is outside the workspace (a dependency).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The binary target, when declared in a binary crate rather than the library.
     pub binary: Option<String>,
@@ -78,7 +76,6 @@ pub struct Declaration {
     pub unit_span: Option<Span>,
     /// The `cfg` it still depends on when the analyzer cannot decide it (a custom `--cfg`):
     /// two declarations of one name under exclusive ones are not duplicates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cfg: Option<String>,
 }
 
@@ -103,7 +100,7 @@ crate::codec_struct!(Declaration {
 });
 
 /// A group's label type as written at the declaration, and what it resolved to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LabelSetRef {
     /// The type as written (`OrderLabels`, `core::OrderLabels`).
     pub written: String,
@@ -120,7 +117,7 @@ crate::codec_struct!(LabelSetRef {
 });
 
 /// A struct deriving `LabelSet`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LabelSet {
     /// The struct's identifier.
     pub ident: String,
@@ -146,7 +143,7 @@ crate::codec_struct!(LabelSet {
 });
 
 /// One label: a field of a label struct.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LabelField {
     /// The exported key (the field name or its `rename`).
     pub key: String,
@@ -169,7 +166,7 @@ crate::codec_struct!(LabelField {
 });
 
 /// The values of one label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Domain {
     /// Exactly these values (`bool`, a `LabelValue` enum).
     Finite(Vec<String>),

@@ -1,18 +1,13 @@
 //! How much a finding matters: a leaf module, so the catalogue and findings can both use it.
 
-use serde::{Deserialize, Serialize};
-
 /// How much a finding matters. Per-rule severities come from the catalogue and `tallyho.yaml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Reported, and fails `cargo tallyho check` and the build.
     Error,
     /// Reported only.
-    #[serde(alias = "warn")]
     Warning,
     /// Not reported (configuration only).
-    #[serde(alias = "allow")]
     Off,
 }
 
