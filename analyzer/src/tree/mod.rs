@@ -57,9 +57,22 @@ impl Node {
         Node::scalar(text.to_string(), false)
     }
 
-    /// A float, written so it reads back as the same float (`1.0`, not `1`).
+    /// A float, written so it reads back as the same float (`1.0`, not `1`), in the shortest
+    /// such form, as serde's formatter (ryu) wrote it: Rust's own, except that from `1e-5` to
+    /// `1e-4` it writes the digits out (`0.000025`, not `2.5e-5`).
     pub fn float(value: f64) -> Node {
-        Node::literal(format!("{value:?}"))
+        let text = format!("{value:?}");
+        let text = match text.strip_suffix("e-5") {
+            Some(mantissa) => {
+                let (sign, digits) = match mantissa.strip_prefix('-') {
+                    Some(digits) => ("-", digits),
+                    None => ("", mantissa),
+                };
+                format!("{sign}0.0000{}", digits.replace('.', ""))
+            }
+            None => text,
+        };
+        Node::literal(text)
     }
 
     /// A sequence.

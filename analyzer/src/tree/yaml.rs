@@ -893,16 +893,15 @@ fn write_scalar(text: &str, string: bool, out: &mut String) {
         out.push_str(if text.is_empty() { "null" } else { text });
     } else if is_plain_string(text) {
         out.push_str(text);
-    } else if text.chars().any(char::is_control) {
+    } else if text.chars().any(|c| !is_printable(c) || is_break(c)) {
         out.push('"');
         for c in text.chars() {
             match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if !is_printable(c) || is_break(c) => escape(c, out),
                 c => out.push(c),
             }
         }
@@ -914,27 +913,103 @@ fn write_scalar(text: &str, string: bool, out: &mut String) {
     }
 }
 
-/// Whether `text` reads back, unquoted, as the same string: not empty, no surrounding
-/// spaces, no indicator at its start, no `: ` or ` #` inside, and nothing a YAML reader (1.1
-/// or 1.2) would take for a null, boolean or number.
-fn is_plain_string(text: &str) -> bool {
-    let Some(first) = text.bytes().next() else {
-        return false;
+/// A character escaped as libyaml escapes it in a double-quoted scalar: a short escape where
+/// YAML has one (`\n`, `\N`), else its code in hex (`\x7F`, `\uFEFF`).
+fn escape(c: char, out: &mut String) {
+    let short = match c {
+        '\0' => '0',
+        '\u{7}' => 'a',
+        '\u{8}' => 'b',
+        '\t' => 't',
+        '\n' => 'n',
+        '\u{b}' => 'v',
+        '\u{c}' => 'f',
+        '\r' => 'r',
+        '\u{1b}' => 'e',
+        '\u{85}' => 'N',
+        '\u{2028}' => 'L',
+        '\u{2029}' => 'P',
+        _ => {
+            let code = u32::from(c);
+            out.push_str(&match code {
+                0..=0xff => format!("\\x{code:02X}"),
+                0x100..=0xffff => format!("\\u{code:04X}"),
+                _ => format!("\\U{code:08X}"),
+            });
+            return;
+        }
     };
-    let looks_like_literal = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) || (text.bytes().any(|b| b.is_ascii_digit())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b"+-._oOxX".contains(&b)))
-        || text.starts_with('.');
-    !looks_like_literal
-        && !b"-?:,[]{}#&*!|>'\"%@` \t".contains(&first)
-        && !text.ends_with([' ', ':'])
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.chars().any(|c| c.is_control() || c == '\u{feff}')
+    out.push('\\');
+    out.push(short);
+}
+
+/// Whether `text` can be written unquoted and read back as the same string. These are the
+/// choices serde_yaml (libyaml's emitter) made, so that a manifest it wrote writes back byte
+/// for byte: quoted are what YAML 1.2's core schema reads as a null, boolean or number
+/// (`'false'`, `'1.0'`, `'017'`), and what YAML's syntax would read differently (empty,
+/// surrounding spaces, an indicator at the start, `: ` or ` #` inside, a `---` or `...`
+/// start, line breaks and unprintable characters). Words only YAML 1.1 reads as booleans
+/// (`yes`, `on`) and strings like `2xx` or `1.2.3` stay plain, as serde_yaml left them.
+fn is_plain_string(text: &str) -> bool {
+    !reads_as_non_string(text) && plain_allowed(text)
+}
+
+/// A null, boolean or number in YAML 1.2's core schema (and `0`-led digits, octal in 1.1).
+fn reads_as_non_string(text: &str) -> bool {
+    const WORDS: [&str; 11] = [
+        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+    ];
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let prefixed = [("0x", 16), ("0o", 8), ("0b", 2)]
+        .into_iter()
+        .find_map(|(prefix, radix)| Some((unsigned.strip_prefix(prefix)?, radix)));
+    let (digits, radix) = prefixed.unwrap_or((unsigned, 10));
+    let integer = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
+    let special = matches!(
+        unsigned,
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+    );
+    WORDS.contains(&text) || integer || special || text.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// Whether libyaml would write `text` as a plain scalar in block context.
+fn plain_allowed(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let blank_at = |i: usize| {
+        chars
+            .get(i)
+            .is_none_or(|&c| c == ' ' || c == '\t' || is_break(c))
+    };
+    let indicator = chars.iter().enumerate().any(|(i, &c)| match c {
+        '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
+        | '@' | '`'
+            if i == 0 =>
+        {
+            true
+        }
+        '?' | '-' if i == 0 => blank_at(1),
+        ':' => blank_at(i + 1),
+        '#' => blank_at(i.wrapping_sub(1)),
+        _ => false,
+    });
+    !chars.is_empty()
+        && !indicator
+        && !text.starts_with("---")
+        && !text.starts_with("...")
+        && !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && chars.iter().all(|&c| is_printable(c) && !is_break(c))
+}
+
+/// libyaml's printable characters: what it writes as is (not escaped, not quoted).
+fn is_printable(c: char) -> bool {
+    matches!(c, '\n' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && c != '\u{feff}'
+}
+
+/// A line break, to YAML.
+fn is_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]

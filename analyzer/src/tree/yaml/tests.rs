@@ -337,3 +337,89 @@ fn committed_manifests_read_and_write_back_unchanged() {
     }
     assert!(seen > 0);
 }
+
+#[test]
+fn strings_are_quoted_where_serde_yaml_quoted_them() {
+    // The choices serde_yaml 0.9 made (the writer of every manifest before this one), so a
+    // committed manifest writes back byte for byte.
+    let cases = [
+        ("2xx", "2xx"),
+        ("1.2.3", "1.2.3"),
+        ("0.1.0", "0.1.0"),
+        ("-a", "-a"),
+        ("?a", "?a"),
+        (":a", ":a"),
+        (".foo", ".foo"),
+        ("a:b", "a:b"),
+        ("a,b]", "a,b]"),
+        ("a#b", "a#b"),
+        ("on", "on"),
+        ("yes", "yes"),
+        ("2024-01-01", "2024-01-01"),
+        ("inf", "inf"),
+        ("/products/{sku}", "/products/{sku}"),
+        ("&str", "'&str'"),
+        ("", "''"),
+        ("~", "'~'"),
+        ("Null", "'Null'"),
+        ("True", "'True'"),
+        ("false", "'false'"),
+        ("12", "'12'"),
+        ("-12", "'-12'"),
+        ("017", "'017'"),
+        ("0x1f", "'0x1f'"),
+        ("0b101", "'0b101'"),
+        ("1.0", "'1.0'"),
+        ("1.", "'1.'"),
+        (".5", "'.5'"),
+        ("1e3", "'1e3'"),
+        (".inf", "'.inf'"),
+        ("-.Inf", "'-.Inf'"),
+        (".NaN", "'.NaN'"),
+        ("-", "'-'"),
+        ("- a", "'- a'"),
+        ("? a", "'? a'"),
+        ("a:", "'a:'"),
+        ("a: b", "'a: b'"),
+        ("a #b", "'a #b'"),
+        ("#a", "'#a'"),
+        ("---", "'---'"),
+        ("...", "'...'"),
+        (" a", "' a'"),
+        ("a ", "'a '"),
+        ("it's", "it's"),
+        ("'a", "'''a'"),
+        ("a\tb", "\"a\\tb\""),
+        ("a\rb", "\"a\\rb\""),
+        ("\u{7f}", "\"\\x7F\""),
+        ("\u{85}", "\"\\N\""),
+        ("\u{feff}a", "\"\\uFEFFa\""),
+        ("a\\\"", "a\\\""),
+    ];
+    for (text, written) in cases {
+        let out = to_string(&Node::seq(vec![Node::string(text)]));
+        assert_eq!(out, format!("- {written}\n"), "{text:?}");
+        let back = parsed(&out);
+        assert_eq!(back.as_seq().unwrap()[0].as_str(), Some(text), "{out:?}");
+    }
+}
+
+#[test]
+fn floats_are_written_as_serde_wrote_them() {
+    let cases = [
+        (1.0, "1.0"),
+        (0.005, "0.005"),
+        (0.0001, "0.0001"),
+        (0.000025, "0.000025"),
+        (-0.00001, "-0.00001"),
+        (1e-7, "1e-7"),
+        (1e15, "1000000000000000.0"),
+        (1e16, "1e16"),
+        (2.5e300, "2.5e300"),
+    ];
+    for (value, written) in cases {
+        let out = to_string(&Node::seq(vec![Node::float(value)]));
+        assert_eq!(out, format!("- {written}\n"), "{value:?}");
+        assert_eq!(parsed(&out).as_seq().unwrap()[0].as_f64(), Some(value));
+    }
+}
