@@ -3,7 +3,13 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+mod fields;
+mod read;
+#[cfg(test)]
+mod tests;
+mod write;
+
+use tallyho_analyzer::tree::{json, yaml, ParseError};
 pub use tallyho_analyzer::Service;
 use tallyho_analyzer::{Analysis, Builtin, Declaration, Domain, MetricKind};
 use tallyho_spec::{builtin, Kind, Unit, ValueType, DEFAULT_BUCKETS};
@@ -12,8 +18,11 @@ use tallyho_spec::{builtin, Kind, Unit, ValueType, DEFAULT_BUCKETS};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A workspace's metrics, as the build step and `cargo tallyho manifest` write them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Read and written field by field (`manifest/read.rs`, `manifest/write.rs`) through
+/// [`tallyho_analyzer::tree`] rather than derived with serde: the build step writes it in every
+/// build script run, and serde's derive and formats would cost each clean build seconds.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     /// [`SCHEMA_VERSION`].
     pub schema: u32,
@@ -25,13 +34,11 @@ pub struct Manifest {
     pub services: Vec<Service>,
     /// Service level objectives from `tallyho.yaml`, sorted by name; omitted when there are
     /// none, so manifests from before objectives existed read and write unchanged.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objectives: Vec<Objective>,
 }
 
 /// A service level objective on one metric: what the generated burn-rate alerts watch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Objective {
     /// Its name in `tallyho.yaml` (lowercase, `-` and `_`), which names its alerts.
     pub name: String,
@@ -40,13 +47,11 @@ pub struct Objective {
     /// The share of good events, in `(0, 1)`.
     pub target: f64,
     /// For a histogram, the bucket bound above which an observation is bad.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }
 
 /// Series limits from `tallyho.yaml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Default series limit per metric.
     pub series_per_metric: u64,
@@ -55,8 +60,7 @@ pub struct Limits {
 }
 
 /// One metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
     /// The metric name (a counter exports `<name>_total`).
     pub name: String,
@@ -67,33 +71,26 @@ pub struct Metric {
     /// The help text.
     pub help: String,
     /// The base unit, when declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
     /// The package declaring it.
     pub package: String,
     /// That package's version, when it is outside the workspace (a dependency).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// The crate declaring it, as paths name it.
-    #[serde(rename = "crate")]
+    /// The crate declaring it, as paths name it (`crate` in the manifest).
     pub crate_name: String,
     /// The module path in that crate (empty at the root).
     pub module: String,
-    /// The `static`'s identifier.
-    #[serde(rename = "static")]
+    /// The `static`'s identifier (`static` in the manifest).
     pub ident: String,
     /// The declaring file, relative to the workspace root.
     pub file: String,
     /// The line of the `static`.
     pub line: usize,
     /// The label struct, `crate::module::Ident`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_type: Option<String>,
     /// The labels, in field order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<Label>,
     /// A histogram's bucket bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<f64>>,
     /// Series exported: label combinations, times buckets + 3 for histograms.
     pub series: u64,
@@ -101,30 +98,23 @@ pub struct Metric {
     pub limit: u64,
     /// Whether the runtime provides it (request and process metrics, build info): it is
     /// registered by the runtime's own calls, not by a descriptor.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub builtin: bool,
     /// The service whose routes a built-in request metric's labels list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
 }
 
 /// One label of a metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     /// The exported key.
     pub key: String,
-    /// The Rust type as written.
-    #[serde(rename = "type")]
+    /// The Rust type as written (`type` in the manifest).
     pub type_name: String,
     /// The values, for finite labels (`Option` adds the absent value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
     /// Whether the label may be absent (`Option`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
     /// The bound of an open label; values past it export as `__overflow__`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_values: Option<u64>,
 }
 
@@ -187,33 +177,34 @@ impl Manifest {
         }
     }
 
-    /// The YAML form, as committed.
+    /// The YAML form, as committed: a header saying where it comes from, then the fields in
+    /// their fixed order, so regenerating an unchanged workspace rewrites the same bytes.
     pub fn to_yaml(&self) -> String {
-        let body = serde_yaml::to_string(self).unwrap_or_default();
+        let body = yaml::to_string(&write::manifest(self));
         format!("# tallyho metrics manifest: generated by `cargo tallyho manifest`; do not edit.\n{body}")
     }
 
-    /// The JSON form.
+    /// The JSON form (`cargo tallyho manifest --format json`), for tools without a YAML
+    /// reader: the same fields, indented by two spaces.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        json::to_string(&write::manifest(self))
     }
 
-    /// Reads a manifest in either form (JSON is valid YAML, but its errors read better).
+    /// Reads a manifest in either form: JSON when the text starts with `{` (JSON is valid
+    /// YAML, but the JSON reader's errors read better), else YAML. The schema must be
+    /// [`SCHEMA_VERSION`]; an error names the field at fault (`metrics[3].kind`) and its line
+    /// and column.
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
-        let manifest: Manifest = if text.trim_start().starts_with('{') {
-            serde_json::from_str(text)
-                .map_err(|e| ManifestError(format!("invalid manifest: {e}")))?
+        let node = if text.trim_start().starts_with('{') {
+            json::parse(text)
         } else {
-            serde_yaml::from_str(text)
-                .map_err(|e| ManifestError(format!("invalid manifest: {e}")))?
-        };
-        if manifest.schema != SCHEMA_VERSION {
-            return Err(ManifestError(format!(
-                "manifest schema {} is not supported (this tallyho reads schema {SCHEMA_VERSION})",
-                manifest.schema
-            )));
+            yaml::parse(text)
         }
-        Ok(manifest)
+        .map_err(|err| invalid(text, err.at, &err.message))?;
+        read::manifest(&node).map_err(|err| match err.path.as_str() {
+            "" => invalid(text, err.at, &err.message),
+            path => invalid(text, err.at, &format!("{path}: {}", err.message)),
+        })
     }
 
     /// Whether `other` describes the same metrics and services, wherever their declarations
@@ -261,6 +252,18 @@ impl Manifest {
         linked.dedup_by(|a, b| a.name == b.name);
         linked
     }
+}
+
+/// `invalid manifest: <what> (line 12, column 9)`, for byte `at` of `text`.
+fn invalid(text: &str, at: usize, what: &str) -> ManifestError {
+    let at = ParseError {
+        message: String::new(),
+        at,
+    };
+    let (line, column) = at.line_column(text);
+    ManifestError(format!(
+        "invalid manifest: {what} (line {line}, column {column})"
+    ))
 }
 
 /// A built-in metric's entry: declared by the runtime (package and crate

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use tallyho_spec::builtin::{build_info, http, process, BuiltinMetric};
 use tallyho_spec::Kind;
 
@@ -15,21 +14,18 @@ use crate::source::Span;
 use crate::workspace::Workspace;
 
 /// The routes a service's request metrics are declared with: what the generated registry
-/// passes to `tallyho::requests::declare`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// passes to `tallyho::requests::declare`. In the manifest under its service's `requests`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSet {
     /// Route templates as written, distinct and sorted, without the unmatched route; those
     /// past `max_routes` export as the overflow value.
     pub routes: Vec<String>,
     /// The methods the routes answer, sorted; empty when they answer every method.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub methods: Vec<String>,
     /// Distinct route values recorded, the unmatched route included.
     pub max_routes: usize,
     /// Whether some route could not be read, or no router was found (so routes past these
     /// may be recorded, up to `max_routes`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unreadable: bool,
 }
 

@@ -14,9 +14,8 @@ use crate::source::Span;
 use crate::workspace::Workspace;
 
 /// A service and what it exports: the result of the per-service budget check, and its entry
-/// in the manifest.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// in the manifest (which `tallyho-codegen` reads and writes by hand, field by field).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     /// The service name (`tallyho.yaml`, else the binary's name).
     pub name: String,
@@ -31,10 +30,8 @@ pub struct Service {
     /// Their series, summed (unknown cardinalities count as zero), built-in metrics too.
     pub series: u64,
     /// The routes its request metrics are declared with, when it records them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<RouteSet>,
     /// Whether it registers the process metrics.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub process_metrics: bool,
 }
 
