@@ -1,16 +1,22 @@
 //! `cargo metadata --format-version 1`, run and read: only the fields the analysis uses, so
-//! the build step needs no `cargo_metadata` crate (and none of its dependencies).
+//! the build step needs no `cargo_metadata` crate (and none of its dependencies). The JSON is
+//! read into a [`tree::Node`] and the fields taken out by hand, not derived with serde: the
+//! build step runs this in every build script, and serde would cost each clean build seconds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
+use crate::tree::{self, ParseError};
+
+mod read;
+#[cfg(test)]
+mod tests;
 
 /// A package's id in the graph (opaque: only compared).
 pub(super) type PackageId = String;
 
 /// The output of `cargo metadata --format-version 1`, the parts the analysis reads.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct Metadata {
     pub(super) packages: Vec<Package>,
     pub(super) workspace_members: Vec<PackageId>,
@@ -20,7 +26,7 @@ pub(super) struct Metadata {
 }
 
 /// A package of the graph.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct Package {
     pub(super) id: PackageId,
     pub(super) name: String,
@@ -30,7 +36,7 @@ pub(super) struct Package {
 }
 
 /// A target of a package: `kind` is `lib`, `bin`, `proc-macro`, `test`, `custom-build`, ...
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct Target {
     pub(super) name: String,
     pub(super) kind: Vec<String>,
@@ -45,32 +51,29 @@ impl Target {
 }
 
 /// The resolved dependency graph.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct Resolve {
     pub(super) nodes: Vec<Node>,
 }
 
 /// A package in the resolved graph: its dependencies and the features enabled for it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct Node {
     pub(super) id: PackageId,
-    #[serde(default)]
     pub(super) deps: Vec<NodeDep>,
-    #[serde(default)]
     pub(super) features: Vec<String>,
 }
 
 /// An edge: the name the dependant's code uses, the package, and the kinds of dependency.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct NodeDep {
     pub(super) name: String,
     pub(super) pkg: PackageId,
-    #[serde(default)]
     pub(super) dep_kinds: Vec<DepKind>,
 }
 
 /// One kind of an edge: `null` for a normal dependency, `"dev"` or `"build"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct DepKind {
     pub(super) kind: Option<String>,
 }
@@ -119,6 +122,19 @@ pub(super) fn run(manifest_path: Option<&Path>, options: &[String]) -> Result<Me
         .lines()
         .find(|line| line.starts_with('{'))
         .unwrap_or_default();
-    serde_json::from_str(json)
-        .map_err(|err| format!("cargo metadata failed: cannot read its output: {err}"))
+    parse(json).map_err(|err| format!("cargo metadata failed: cannot read its output: {err}"))
+}
+
+/// Reads `cargo metadata`'s JSON. An error names the field at fault and where it is, as in
+/// ``packages[3].targets[0]: missing field `src_path` (line 1, column 812)``; fields the
+/// analysis does not use are not looked at.
+fn parse(json: &str) -> Result<Metadata, String> {
+    let root = tree::json::parse(json).map_err(|err| located(&err, json))?;
+    read::metadata(&root).map_err(|err| located(&err, json))
+}
+
+/// `message (line 1, column 812)`.
+fn located(err: &ParseError, json: &str) -> String {
+    let (line, column) = err.line_column(json);
+    format!("{err} (line {line}, column {column})")
 }
