@@ -2,8 +2,6 @@
 
 /// The kind of a metric family, which fixes its exposition shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Kind {
     /// A monotonically increasing total, exported with the `_total` suffix.
     Counter,
@@ -43,8 +41,6 @@ impl Kind {
 
 /// The numeric type a counter or gauge holds; histograms observe `f64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum ValueType {
     /// `u64`, a counter's default.
     U64,

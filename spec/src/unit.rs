@@ -5,8 +5,6 @@
 /// Only base units exist, following Prometheus practice: convert milliseconds to seconds at
 /// the call site, and dashboards scale for display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Unit {
     /// Time.
     Seconds,

@@ -1,6 +1,8 @@
 //! JSON (RFC 8259) to and from [`Node`]s: strings are quoted scalars, numbers, `true`,
 //! `false` and `null` unquoted ones.
 
+use std::collections::HashSet;
+
 use super::{Node, ParseError, Scalar, Value, MAX_DEPTH};
 
 /// Parses one JSON value, surrounded by nothing but whitespace.
@@ -69,6 +71,7 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Value, ParseError> {
         self.at += 1;
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut seen = HashSet::new();
         self.space();
         if self.peek() == Some(b'}') {
             self.at += 1;
@@ -80,7 +83,7 @@ impl Parser<'_> {
                 return Err(self.error("expected a string key"));
             }
             let key = self.value(depth + 1)?;
-            if entries.iter().any(|(k, _)| k.value == key.value) {
+            if !seen.insert(key.as_str().unwrap_or_default().to_owned()) {
                 return Err(ParseError::new("duplicate key", key.span.start));
             }
             self.space();
