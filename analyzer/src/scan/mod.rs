@@ -467,7 +467,7 @@ impl<'w> Scanner<'_, 'w> {
             return None;
         };
         let mut path = func.path.clone();
-        let last = path.segments.pop()?.into_value();
+        let last = path.segments.pop()?;
         if last.ident != "new" || path.segments.is_empty() {
             return None;
         }

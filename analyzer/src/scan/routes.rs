@@ -565,8 +565,14 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.open([&arm.pat]);
-        if let Some((_, guard)) = &arm.guard {
+        // A guard (`Some(x) if x > 0`) is part of the pattern: its names are bound in the
+        // guard and the body, and the guard is an expression to read.
+        let (pat, guard) = match &arm.pat {
+            syn::Pat::Guard(guarded) => (&*guarded.pat, Some(&*guarded.guard)),
+            pat => (pat, None),
+        };
+        self.open([pat]);
+        if let Some(guard) = guard {
             self.visit_expr(guard);
         }
         self.visit_expr(&arm.body);
