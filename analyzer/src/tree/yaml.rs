@@ -19,6 +19,12 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             at,
         ));
     }
+    if let Some(at) = lone_carriage_return(text) {
+        return Err(ParseError::new(
+            "a carriage return not followed by a line feed; end lines with `\\n` or `\\r\\n`",
+            at,
+        ));
+    }
     let origin = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let mut parser = Parser {
         text,
@@ -50,6 +56,13 @@ struct Parser<'t> {
     /// Where the first line starts (after a byte order mark).
     origin: usize,
     depth: usize,
+}
+
+/// The first `\r` that does not start a `\r\n`: lines end in one of those two, so every
+/// line break the parser meets is a `\n`.
+fn lone_carriage_return(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).find(|&at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// YAML's printable characters (`c-printable`): no control characters but tab and line
