@@ -1,4 +1,4 @@
-//! `tallyho.yaml` parsing on arbitrary text: YAML, the schema, rule codes, overrides,
+//! `tallyho.yaml` parsing on arbitrary text: YAML (`tree::yaml`), the schema, rule codes, overrides,
 //! services, the anchor and alias refusal and the expansion bound. It must never panic, hang
 //! or expand, whatever the bytes.
 #![no_main]
