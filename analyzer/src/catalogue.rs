@@ -249,7 +249,10 @@ declare_rules! {
     }
     ConfigInvalid = "config.invalid", Error {
         summary: "tallyho.yaml is valid YAML with known keys and values of the right type",
-        why: "A typo in a limit or a rule name would otherwise be ignored silently.",
+        why: "A typo in a limit or a rule name would otherwise be ignored silently. Each setting \
+              that cannot be read is reported where it is written and keeps its default, while \
+              the others apply; anchors, aliases, tags and duplicate keys are refused, as aliases \
+              can expand a small file into gigabytes and a duplicate key hides one of its values.",
         bad: "limits: { series_per_metrik: 500 }",
         good: "limits: { series_per_metric: 500 }",
     }
