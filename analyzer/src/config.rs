@@ -194,11 +194,13 @@ impl Reader<'_> {
                 "objectives" => config.objectives = self.objectives(value),
                 "dependencies" => config.dependencies = self.dependencies(value),
                 "requests" => self.requests(value, &mut config.requests),
-                _ => {
+                "process" => {
                     if let Some(process) = self.bool("process", value) {
                         config.process = process;
                     }
                 }
+                // `mapping` gives only the keys in `KEYS`.
+                _ => {}
             }
         }
     }
