@@ -18,7 +18,7 @@
 use std::fmt::Write;
 
 use crate::finding::Finding;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{floor_char_boundary, FileId, SourceMap, Span};
 
 /// A span to underline: `^` under the primary one, `-` under the others.
 struct Mark<'f> {
@@ -122,13 +122,4 @@ pub fn plain(sources: &SourceMap, finding: &Finding) -> String {
         let _ = writeln!(out, "{:width$} = help: {help}", "");
     }
     out
-}
-
-/// `offset`, within `text` and moved back to a character boundary.
-fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }

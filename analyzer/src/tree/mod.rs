@@ -230,10 +230,7 @@ impl ParseError {
 
     /// The 1-based line and column of the error in `text`.
     pub fn line_column(&self, text: &str) -> (usize, usize) {
-        let before = &text[..floor_char_boundary(text, self.at)];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
+        crate::source::line_column(text, self.at)
     }
 }
 
@@ -244,12 +241,3 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
-
-/// The largest char boundary of `text` at or before `at`.
-fn floor_char_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
